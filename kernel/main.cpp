@@ -1,9 +1,104 @@
+// kernel_main: from the boot code's hand-off to a running kernel.
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/cpu_init.h"
+#include "arch/x86_64/qemu_exit.h"
 #include "arch/x86_64/serial.h"
+#include "kernel/boot_info.h"
+#include "kernel/console.h"
+#include "kernel/drivers/fb_console.h"
+#include "kernel/ksyms.h"
+#include "kernel/log.h"
+#include "kernel/mm/kernel_page_tables.h"
+#include "kernel/mm/kmalloc.h"
+#include "kernel/mm/layout.h"
+#include "kernel/mm/physical_memory.h"
+#include "kernel/panic.h"
+#include "kernel/test/runner.h"
+
+extern "C" void (*const __init_array_start[])();
+extern "C" void (*const __init_array_end[])();
+
+namespace {
+
+drivers::FbConsole framebuffer_console;
+
+void run_global_constructors() {
+    for (auto constructor = __init_array_start; constructor < __init_array_end; ++constructor) (*constructor)();
+}
+
+// Text on the framebuffer the loader set up, if it is one we can draw on
+// (direct colour; EGA text mode and palettes are left alone).
+void attach_framebuffer_console(const k::BootInfo& info) {
+    const k::FramebufferInfo& fb = info.framebuffer;
+    if (!fb.present || fb.type != k::FramebufferType::Rgb) return;
+    drivers::FramebufferInfo description;
+    description.base = mm::phys_to_virt<uint8_t>(fb.phys_address);
+    description.width = fb.width;
+    description.height = fb.height;
+    description.pitch = fb.pitch;
+    description.bits_per_pixel = fb.bpp;
+    description.red_shift = fb.red_shift;
+    description.red_bits = fb.red_size;
+    description.green_shift = fb.green_shift;
+    description.green_bits = fb.green_size;
+    description.blue_shift = fb.blue_shift;
+    description.blue_bits = fb.blue_size;
+    auto result = framebuffer_console.init(description);
+    if (!result.ok()) {
+        log_warn("console: framebuffer not usable (%s)", k::errno_name(result.error()));
+        return;
+    }
+    framebuffer_console.clear();
+    kernel::console_attach_framebuffer(&framebuffer_console);
+}
+
+void print_banner() {
+    const arch::CpuFeatures& cpu = arch::cpu_features();
+    kernel::log(kernel::LogLevel::Info, "teachos: x86-64 teaching microkernel, booting on %s (%s)",
+                cpu.brand[0] ? cpu.brand : "an unnamed CPU", cpu.vendor);
+}
+
+}  // namespace
 
 extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) {
     arch::com1().initialize();
-    const char msg[] = "hello from the kernel\n";
-    arch::com1().write(msg, sizeof msg - 1);
-    (void)protocol; (void)info_phys;
-    for (;;) asm volatile("cli; hlt");
+    run_global_constructors();
+    arch::init_boot_cpu();
+    kernel::boot_info_init(protocol, info_phys);
+    const k::BootInfo& info = kernel::boot_info();
+    const k::CommandLine& cmdline = kernel::command_line();
+
+    k::StringView test_pattern;
+    const bool test_mode = cmdline.get("test", test_pattern);
+    kernel::set_panic_exits_qemu(test_mode);
+
+    // The framebuffer may lie above 4 GiB, beyond the boot tables' reach:
+    // attach it only once the kernel's page tables map it.
+    print_banner();
+    kernel::log_boot_info();
+
+    mm::BootMemory& boot_memory = mm::boot_memory_init(info);
+    mm::kernel_page_tables_init(boot_memory, info);
+    attach_framebuffer_console(info);
+    if (kernel::console_has_framebuffer()) print_banner();
+    mm::physical_memory_init(boot_memory, info);
+    mm::kernel_page_tables_use_buddy();
+    mm::kmalloc_init();
+    log_info("ksyms: %u symbols for backtraces", kernel::symbol_count());
+
+    if (k::StringView crash; cmdline.get("crash", crash)) {
+        // For the runner's panic test: a deliberate kernel bug.
+        log_info("crash=%.*s requested", static_cast<int>(crash.size()), crash.data());
+        if (crash == k::StringView("pagefault")) *reinterpret_cast<volatile int*>(0x10) = 1;
+        if (crash == k::StringView("panic")) kernel::panic("deliberate panic from the command line");
+        __builtin_trap();  // ud2: invalid opcode
+    }
+
+    if (test_mode) {
+        kernel::test::Summary summary = kernel::test::run_tests(test_pattern);
+        arch::qemu_exit(summary.failed == 0 ? arch::QemuExitStatus::kSuccess : arch::QemuExitStatus::kFailure);
+    }
+
+    log_info("teachos: ready. (User space and the shell arrive with processes; nothing more to do yet.)");
+    arch::halt_forever();
 }

@@ -1,0 +1,21 @@
+#pragma once
+// What this CPU can do, read once from CPUID (Intel SDM Vol. 2A, CPUID).
+namespace arch {
+
+struct CpuFeatures {
+    bool huge_1g_pages = false;  // CPUID 80000001h EDX[26] (PDPE1GB)
+    bool no_execute = false;     // NX present and EFER.NXE enabled by boot code
+    bool global_pages = false;   // CPUID 1 EDX[13] (PGE)
+    bool invariant_tsc = false;  // CPUID 80000007h EDX[8]
+    bool x2apic = false;         // CPUID 1 ECX[21]
+    bool pcid = false;           // CPUID 1 ECX[17]
+    unsigned physical_address_bits = 36;
+    unsigned linear_address_bits = 48;
+    char vendor[13] = {};
+    char brand[49] = {};
+};
+
+void detect_cpu_features();
+const CpuFeatures& cpu_features();
+
+}  // namespace arch
