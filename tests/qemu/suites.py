@@ -1,0 +1,41 @@
+"""The in-guest test runs of `make test` (tools/test_all.py). Each entry is
+one QEMU boot: a name and tools/qemu_run.py arguments. Most boot by PVH
+(fast); the GRUB ones prove the real path on BIOS+CD-ROM and UEFI+USB.
+
+The kernel's own suites run with test=<glob>; expect_* words tell the boot
+tests what this configuration must have delivered."""
+
+FIXTURE = ["--fixture", "fixture.txt"]
+PVH_EXPECT = "expect_protocol=pvh expect_initrd=fixture.txt expect_acpi"
+GRUB_EXPECT = "expect_protocol=multiboot2 expect_initrd=fixture.txt expect_acpi expect_framebuffer"
+
+SUITES = [
+    # 1 GiB pages (-cpu max has pdpe1gb), small memory.
+    {"name": "pvh-1g-pages-128m",
+     "args": ["--boot", "pvh", "--cpu", "max", "--mem", "128M", "--timeout", "120",
+              "--append", "test=all " + PVH_EXPECT] + FIXTURE},
+    # 2 MiB pages only (qemu64 lacks pdpe1gb), 8 GiB: memory above 4 GiB.
+    {"name": "pvh-2m-pages-8g",
+     "args": ["--boot", "pvh", "--cpu", "qemu64", "--mem", "8G", "--timeout", "300",
+              "--append", "test=all " + PVH_EXPECT] + FIXTURE},
+    # The real path: GRUB from a CD-ROM under legacy BIOS...
+    {"name": "grub-bios-cdrom",
+     "args": ["--boot", "grub", "--firmware", "bios", "--medium", "cdrom", "--mem", "256M", "--timeout", "180",
+              "--append", "test=all " + GRUB_EXPECT] + FIXTURE},
+    # ...and from a USB stick on xHCI under UEFI (OVMF).
+    {"name": "grub-uefi-usb",
+     "args": ["--boot", "grub", "--firmware", "uefi", "--medium", "usb", "--mem", "256M", "--timeout", "240",
+              "--append", "test=all " + GRUB_EXPECT] + FIXTURE},
+    # A kernel bug must produce a PANIC line, the registers and a symbolized
+    # backtrace naming the guilty function, and end QEMU with a failure.
+    {"name": "panic-report",
+     "args": ["--boot", "pvh", "--timeout", "60", "--append", "test=none crash=pagefault",
+              "--expect-exit", "failure",
+              "--expect", r"^PANIC: page fault \(vector 14\) at 0x0000000000000010: write to not-present page",
+              "--expect", r"^  rip=ffffffff8[0-9a-f]{7} ",
+              "--expect", r"^  #0 0x[0-9a-f]{16} kernel_main\+0x[0-9a-f]+$"]},
+    # A 32-bit-only CPU gets a clear message and a halt, not a crash.
+    {"name": "no-long-mode-message",
+     "args": ["--boot", "pvh", "--cpu", "qemu32", "--timeout", "8", "--expect-exit", "timeout",
+              "--expect", r"needs a 64-bit \(x86-64, long mode\) CPU\. Halting\."]},
+]
