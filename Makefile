@@ -58,8 +58,12 @@ run-pvh: deps build $(INITRD)
 test: deps build
 	$(PYTHON) tools/test_all.py --build $(BUILD)
 
-bench: deps build
-	$(PYTHON) tools/bench.py --build $(BUILD)
+# Benchmarks measure the release configuration (no slab poisoning or red
+# zones), in a build tree of their own.
+bench: deps
+	cmake -S . -B $(BUILD)-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DKERNEL_DEBUG=OFF
+	cmake --build $(BUILD)-bench --target kernel
+	$(PYTHON) tools/bench.py --build $(BUILD)-bench
 
 # Debugging, one terminal: QEMU runs in the background (its serial output
 # goes to $(BUILD)/gdb-serial.log: `tail -f` it in a second terminal), gdb
@@ -78,4 +82,4 @@ gdb-attach:
 	gdb -q -x tools/gdbinit $(KERNEL)
 
 clean:
-	rm -rf $(BUILD) compile_commands.json
+	rm -rf $(BUILD) $(BUILD)-bench compile_commands.json

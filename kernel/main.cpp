@@ -13,6 +13,7 @@
 #include "kernel/mm/layout.h"
 #include "kernel/mm/physical_memory.h"
 #include "kernel/panic.h"
+#include "kernel/test/bench_runner.h"
 #include "kernel/test/runner.h"
 
 extern "C" void (*const __init_array_start[])();
@@ -80,7 +81,6 @@ extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) 
     mm::BootMemory& boot_memory = mm::boot_memory_init(info);
     mm::kernel_page_tables_init(boot_memory, info);
     attach_framebuffer_console(info);
-    if (kernel::console_has_framebuffer()) print_banner();
     mm::physical_memory_init(boot_memory, info);
     mm::kernel_page_tables_use_buddy();
     mm::kmalloc_init();
@@ -92,6 +92,12 @@ extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) 
         if (crash == k::StringView("pagefault")) *reinterpret_cast<volatile int*>(0x10) = 1;
         if (crash == k::StringView("panic")) kernel::panic("deliberate panic from the command line");
         __builtin_trap();  // ud2: invalid opcode
+    }
+
+    if (k::StringView benches; cmdline.get("bench", benches)) {
+        unsigned count = kernel::test::run_benchmarks(benches);
+        kernel::kprintf("%u benchmarks\n", count);
+        if (!test_mode) arch::qemu_exit(arch::QemuExitStatus::kSuccess);
     }
 
     if (test_mode) {
