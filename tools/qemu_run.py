@@ -85,8 +85,24 @@ def build_initrd(path, extra_files, fixtures):
     subprocess.run(args, check=True)
 
 
+def memory_bytes(size):
+    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    size = size.strip().upper()
+    if size and size[-1] in units:
+        return int(float(size[:-1]) * units[size[-1]])
+    return int(size) << 20  # QEMU's default unit is MiB
+
+
 def qemu_command(opts, workdir):
-    cmd = ["qemu-system-x86_64", "-machine", opts.machine, "-m", opts.mem, "-smp", str(opts.smp),
+    machine = opts.machine
+    extra = []
+    if memory_bytes(opts.mem) >= (16 << 30):
+        # A guest bigger than the host's overcommit allows: back it with
+        # memory QEMU maps without reserving; only what the guest touches
+        # costs host memory.
+        machine += ",memory-backend=guest-ram"
+        extra = ["-object", "memory-backend-ram,id=guest-ram,size=%s,reserve=off" % opts.mem]
+    cmd = ["qemu-system-x86_64", "-machine", machine] + extra + ["-m", opts.mem, "-smp", str(opts.smp),
            "-cpu", opts.cpu, "-no-reboot", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
     if opts.accel == "kvm":
         if not kvm_usable():

@@ -18,6 +18,15 @@ SUITES = [
     {"name": "pvh-2m-pages-8g",
      "args": ["--boot", "pvh", "--cpu", "qemu64", "--mem", "8G", "--timeout", "300",
               "--append", "test=all " + PVH_EXPECT] + FIXTURE},
+    # The smallest and largest memories the kernel supports. At 64 GiB the
+    # frame-by-frame exhaustion test would touch too much host memory; the
+    # rest runs, including 1 GiB pages over RAM far above 4 GiB.
+    {"name": "pvh-64m",
+     "args": ["--boot", "pvh", "--cpu", "max", "--mem", "64M", "--timeout", "120",
+              "--append", "test=all " + PVH_EXPECT] + FIXTURE},
+    {"name": "pvh-64g",
+     "args": ["--boot", "pvh", "--cpu", "max", "--mem", "64G", "--timeout", "240",
+              "--append", "test=boot.*,heap.*,paging.*,pmm.blocks*,pmm.allocated* " + PVH_EXPECT] + FIXTURE},
     # The real path: GRUB from a CD-ROM under legacy BIOS...
     {"name": "grub-bios-cdrom",
      "args": ["--boot", "grub", "--firmware", "bios", "--medium", "cdrom", "--mem", "256M", "--timeout", "180",
