@@ -5,12 +5,13 @@
 #include "arch/x86_64/exceptions.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
+#include "arch/x86_64/percpu.h"
 
 namespace arch {
 
 namespace {
 
-CpuDescriptorTables boot_cpu_tables;
+ArchCpu boot_cpu;
 alignas(16) uint8_t boot_ist_stacks[3][kIstStackSize];
 
 // The 8259 PICs come up unmasked on BIOS machines and would deliver IRQs on
@@ -24,10 +25,14 @@ void mask_legacy_pics() {
 }  // namespace
 
 void init_boot_cpu() {
+    // GS first: the exception handler finds the fault catcher through it.
+    boot_cpu.index = 0;
+    boot_cpu.ist_stacks = &boot_ist_stacks[0][0];
+    install_percpu(&boot_cpu);
     detect_cpu_features();
     uint64_t ist_tops[3];
     for (int i = 0; i < 3; ++i) ist_tops[i] = reinterpret_cast<uint64_t>(boot_ist_stacks[i] + kIstStackSize);
-    load_gdt_and_tss(boot_cpu_tables, ist_tops);
+    load_gdt_and_tss(boot_cpu.tables, ist_tops);
     install_exception_handlers();
     load_idt();
     mask_legacy_pics();

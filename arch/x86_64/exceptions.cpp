@@ -6,11 +6,8 @@
 #include "arch/x86_64/fault_catcher.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/interrupt_frame.h"
+#include "arch/x86_64/percpu.h"
 #include "kernel/panic.h"
-
-extern "C" {
-arch::FaultRecovery* armed_fault_recovery = nullptr;
-}
 
 namespace arch {
 
@@ -33,9 +30,10 @@ bool catchable(uint64_t vector) {
 
 void handle_exception(InterruptFrame& frame) {
     uint64_t cr2 = frame.vector == kPageFault ? read_cr2() : 0;
-    FaultRecovery* recovery = armed_fault_recovery;
+    ArchCpu* cpu = this_arch_cpu();
+    FaultRecovery* recovery = cpu->armed_fault_recovery;
     if (recovery != nullptr && !frame.from_user() && catchable(frame.vector)) {
-        armed_fault_recovery = recovery->previous;
+        cpu->armed_fault_recovery = recovery->previous;
         recovery->vector = frame.vector;
         recovery->error_code = frame.error_code;
         recovery->fault_address = cr2;

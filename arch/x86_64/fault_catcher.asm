@@ -11,8 +11,11 @@
 ; FaultRecovery layout (arch/x86_64/fault_catcher.h):
 ;   0 rbx, 8 rbp, 16 r12, 24 r13, 32 r14, 40 r15, 48 rsp, 56 resume rip,
 ;   64 vector, 72 error code, 80 fault address, 88 previous (nesting)
-extern armed_fault_recovery
 global arch_call_catching_faults
+
+; The CPU's innermost armed recovery point: arch::ArchCpu::armed_fault_recovery
+; (arch/x86_64/percpu.h), reached through GS, so each CPU has its own.
+%define ARMED_FAULT_RECOVERY 8
 
 section .text
 arch_call_catching_faults:
@@ -25,16 +28,16 @@ arch_call_catching_faults:
     mov [rdx + 48], rsp                 ; points at our return address
     lea rax, [rel .recovered]
     mov [rdx + 56], rax
-    mov rax, [rel armed_fault_recovery]
+    mov rax, [gs:ARMED_FAULT_RECOVERY]
     mov [rdx + 88], rax
-    mov [rel armed_fault_recovery], rdx ; armed from here on
+    mov [gs:ARMED_FAULT_RECOVERY], rdx  ; armed from here on
     push rdx                            ; keep rec; realigns RSP to 16
     mov rax, rdi
     mov rdi, rsi
     call rax
     pop rdx
     mov rax, [rdx + 88]
-    mov [rel armed_fault_recovery], rax ; disarm
+    mov [gs:ARMED_FAULT_RECOVERY], rax  ; disarm
     xor eax, eax
     ret
 .recovered:

@@ -24,9 +24,6 @@ struct CaughtFault {
 }  // namespace arch
 
 extern "C" uint64_t arch_call_catching_faults(void (*fn)(void*), void* arg, arch::FaultRecovery* rec);
-// The innermost armed recovery point, or null. One CPU for now; becomes a
-// per-CPU variable with SMP.
-extern "C" arch::FaultRecovery* armed_fault_recovery;
 
 namespace arch {
 

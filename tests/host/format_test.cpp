@@ -127,15 +127,18 @@ TEST(Format, UnsignedIntegersMatchHost) {
 }
 
 TEST(Format, LengthModifiersReadTheRightWidth) {
-    EXPECT_SAME_AS_HOST("%hhd %hhd %hhu %hhx", 127, -128, 255, 0xab);
-    EXPECT_SAME_AS_HOST("%hd %hd %hu %hx", 32767, -32768, 65535, 0xbeef);
+    // The arguments arrive as int whatever their declared type (default
+    // argument promotion); clang's -Wformat still wants char-typed ones, so
+    // these go unchecked.
+    EXPECT_SAME_AS_HOST_UNCHECKED("%hhd %hhd %hhu %hhx", 127, -128, 255, 0xab);
+    EXPECT_SAME_AS_HOST_UNCHECKED("%hd %hd %hu %hx", 32767, -32768, 65535, 0xbeef);
     // Values wider than the modifier are truncated by the conversion (C17 7.21.6.1p7).
-    EXPECT_SAME_AS_HOST("%hhd %hhu %hd %hu", 255, 256 + 7, 65535, 65536 + 9);
+    EXPECT_SAME_AS_HOST_UNCHECKED("%hhd %hhu %hd %hu", 255, 256 + 7, 65535, 65536 + 9);
     EXPECT_SAME_AS_HOST("%zu %zd %zx", SIZE_MAX, static_cast<ptrdiff_t>(-5), static_cast<size_t>(0x1234));
     EXPECT_SAME_AS_HOST("%td %tx", static_cast<ptrdiff_t>(PTRDIFF_MIN), static_cast<ptrdiff_t>(0x77));
     EXPECT_SAME_AS_HOST("%jd %ju %jx", INTMAX_MIN, UINTMAX_MAX, static_cast<uintmax_t>(0xabc));
     // A 64-bit argument after 32-bit ones: the va_list must stay in step.
-    EXPECT_SAME_AS_HOST("%d %lld %d %hhd %llx %d", 1, -2LL, 3, 4, 0x1122334455667788ULL, 6);
+    EXPECT_SAME_AS_HOST("%d %lld %d %hhd %llx %d", 1, -2LL, 3, static_cast<signed char>(4), 0x1122334455667788ULL, 6);
 }
 
 TEST(Format, CharactersAndStringsMatchHost) {
