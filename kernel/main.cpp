@@ -1,11 +1,14 @@
 // kernel_main: from the boot code's hand-off to a running kernel.
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/cpu_init.h"
 #include "arch/x86_64/qemu_exit.h"
 #include "arch/x86_64/serial.h"
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
+#include "kernel/cpu.h"
 #include "kernel/drivers/fb_console.h"
+#include "kernel/irq/irq.h"
 #include "kernel/ksyms.h"
 #include "kernel/log.h"
 #include "kernel/mm/kernel_page_tables.h"
@@ -13,6 +16,9 @@
 #include "kernel/mm/layout.h"
 #include "kernel/mm/physical_memory.h"
 #include "kernel/panic.h"
+#include "kernel/platform.h"
+#include "kernel/smp.h"
+#include "kernel/smp_call.h"
 #include "kernel/test/bench_runner.h"
 #include "kernel/test/runner.h"
 
@@ -53,6 +59,11 @@ void attach_framebuffer_console(const k::BootInfo& info) {
     kernel::console_attach_framebuffer(&framebuffer_console);
 }
 
+// What a CPU does when it has nothing to do: sleep until an interrupt.
+[[noreturn]] void idle_loop() {
+    for (;;) arch::enable_interrupts_and_halt();
+}
+
 void print_banner() {
     const arch::CpuFeatures& cpu = arch::cpu_features();
     kernel::log(kernel::LogLevel::Info, "teachos: x86-64 teaching microkernel, booting on %s (%s)",
@@ -64,7 +75,9 @@ void print_banner() {
 extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) {
     arch::com1().initialize();
     run_global_constructors();
-    arch::init_boot_cpu();
+    kernel::register_cpu(&kernel::boot_cpu());
+    arch::init_boot_cpu(&kernel::boot_cpu().arch);
+    kernel::boot_cpu().online = true;
     kernel::boot_info_init(protocol, info_phys);
     const k::BootInfo& info = kernel::boot_info();
     const k::CommandLine& cmdline = kernel::command_line();
@@ -85,6 +98,12 @@ extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) 
     mm::kernel_page_tables_use_buddy();
     mm::kmalloc_init();
     log_info("ksyms: %u symbols for backtraces", kernel::symbol_count());
+
+    kirq::irq_init();
+    kernel::smp_call_init();
+    kernel::smp_set_ap_idle_loop(idle_loop);
+    kernel::platform_init();
+    arch::enable_interrupts();
 
     if (k::StringView crash; cmdline.get("crash", crash)) {
         // For the runner's panic test: a deliberate kernel bug.

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "libk/boot_info.h"
+#include "libk/phys_reader.h"
 #include "libk/result.h"
 
 namespace k {
@@ -57,20 +58,6 @@ struct MemmapEntry {
 static_assert(sizeof(MemmapEntry) == 24);
 
 }  // namespace pvh
-
-// Access to physical memory for code that must not know how it is mapped.
-// read() returns a pointer through which the `len` bytes at physical
-// addresses [phys, phys + len) can be read, or nullptr if any of them cannot
-// (a hole, beyond the mapping, a wrapping range). The pointer need only stay
-// valid until the next call to read(): callers copy out what they keep.
-struct PhysReader {
-    virtual const void* read(uint64_t phys, size_t len) = 0;
-
-protected:
-    // Never deleted through this interface, so no virtual destructor (which
-    // would drag operator delete into the freestanding kernel).
-    ~PhysReader() = default;
-};
 
 // Fills `out` (cleared first) from the hvm_start_info at `start_info_phys`.
 //

@@ -50,6 +50,11 @@ inline uint64_t read_rflags() {
 inline void disable_interrupts() { asm volatile("cli" ::: "memory"); }
 inline void enable_interrupts() { asm volatile("sti" ::: "memory"); }
 inline void halt() { asm volatile("hlt" ::: "memory"); }
+// STI takes effect after the next instruction, so no interrupt can slip in
+// between: the CPU sleeps, and any interrupt, even one pending already,
+// wakes it. The idle loop's building block.
+inline void enable_interrupts_and_halt() { asm volatile("sti; hlt" ::: "memory"); }
+inline bool interrupts_enabled() { return read_rflags() & (1u << 9); }
 inline void pause() { asm volatile("pause"); }
 inline uint64_t read_tsc() {
     uint32_t low, high;

@@ -11,7 +11,6 @@ namespace arch {
 
 namespace {
 
-ArchCpu boot_cpu;
 alignas(16) uint8_t boot_ist_stacks[3][kIstStackSize];
 
 // The 8259 PICs come up unmasked on BIOS machines and would deliver IRQs on
@@ -22,20 +21,28 @@ void mask_legacy_pics() {
     outb(0xa1, 0xff);
 }
 
+void load_cpu_tables(ArchCpu* cpu, uint8_t* ist_stacks) {
+    cpu->ist_stacks = ist_stacks;
+    uint64_t ist_tops[3];
+    for (int i = 0; i < 3; ++i) ist_tops[i] = reinterpret_cast<uint64_t>(ist_stacks + (i + 1) * kIstStackSize);
+    load_gdt_and_tss(cpu->tables, ist_tops);
+    load_idt();
+}
+
 }  // namespace
 
-void init_boot_cpu() {
+void init_boot_cpu(ArchCpu* cpu) {
     // GS first: the exception handler finds the fault catcher through it.
-    boot_cpu.index = 0;
-    boot_cpu.ist_stacks = &boot_ist_stacks[0][0];
-    install_percpu(&boot_cpu);
+    install_percpu(cpu);
     detect_cpu_features();
-    uint64_t ist_tops[3];
-    for (int i = 0; i < 3; ++i) ist_tops[i] = reinterpret_cast<uint64_t>(boot_ist_stacks[i] + kIstStackSize);
-    load_gdt_and_tss(boot_cpu.tables, ist_tops);
     install_exception_handlers();
-    load_idt();
+    load_cpu_tables(cpu, &boot_ist_stacks[0][0]);
     mask_legacy_pics();
+}
+
+void init_application_cpu(ArchCpu* cpu, uint8_t* ist_stacks) {
+    install_percpu(cpu);
+    load_cpu_tables(cpu, ist_stacks);
 }
 
 }  // namespace arch

@@ -2,10 +2,12 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
+#include "kernel/cpu.h"
 #include "kernel/log.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/physical_memory.h"
 #include "kernel/panic.h"
+#include "kernel/smp_call.h"
 #include "libk/new.h"
 #include "libk/string.h"
 
@@ -52,9 +54,14 @@ private:
 // INVLPG drops one translation (of any page size: Intel SDM Vol. 3A
 // §4.10.4.1) and the paging-structure caches for it. Flushing everything
 // must include global entries, which a CR3 write keeps: toggle CR4.PGE.
+// Kernel mappings are shared by every CPU, so a change is also shot down
+// on the others (kernel/smp_call.cpp) before the mapper call returns.
 class KernelTlb final : public TlbInvalidator {
 public:
-    void invalidate(uint64_t virt, PageSize) override { arch::invlpg(virt); }
+    void invalidate(uint64_t virt, PageSize size) override {
+        arch::invlpg(virt);
+        if (kernel::cpu_count() > 1) kernel::tlb_shootdown(virt, page_size_bytes(size));
+    }
     void invalidate_all() override {
         uint64_t cr4 = arch::read_cr4();
         if (cr4 & arch::kCr4Pge) {
@@ -63,6 +70,7 @@ public:
         } else {
             arch::write_cr3(arch::read_cr3());
         }
+        if (kernel::cpu_count() > 1) kernel::tlb_shootdown(0, ~uint64_t{0});
     }
 };
 

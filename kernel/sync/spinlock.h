@@ -6,13 +6,21 @@
 // held across a sleep. Portable (host-tested with real threads); the kernel's
 // guards in kernel/sync/guards.h add interrupt and preemption control.
 #include <stdint.h>
+#if __STDC_HOSTED__
+#include <sched.h>
+#endif
 
 namespace ksync {
 
 // What to do while waiting: `pause` in the kernel (saves power, and tells a
-// hyper-threaded sibling to go ahead), a plain loop on the host.
+// hyper-threaded sibling to go ahead). On the host the lockers are threads
+// that the OS may preempt; with more threads than cores, spinning on a
+// ticket whose owner is not running would waste whole time slices, so the
+// host version yields instead.
 inline void cpu_relax() {
-#if defined(__x86_64__)
+#if __STDC_HOSTED__
+    sched_yield();
+#elif defined(__x86_64__)
     __builtin_ia32_pause();
 #endif
 }

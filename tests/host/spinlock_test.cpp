@@ -11,7 +11,7 @@ TEST(SpinLock, MutualExclusionUnderContention) {
     ksync::SpinLock lock;
     // A non-atomic read-modify-write: lost updates show up as a short count.
     uint64_t counter = 0;
-    constexpr int kThreads = 4, kIterations = 100000;
+    constexpr int kThreads = 4, kIterations = 20000;
     std::vector<std::thread> threads;
     for (int t = 0; t < kThreads; ++t) {
         threads.emplace_back([&] {
