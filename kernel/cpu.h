@@ -5,6 +5,14 @@
 #include <stdint.h>
 
 #include "arch/x86_64/percpu.h"
+#include "kernel/sched/run_queue.h"
+#include "kernel/sync/spinlock.h"
+#include "kernel/time/timer_queue.h"
+#include "kernel/time/timers.h"
+
+namespace sched {
+struct Thread;
+}
 
 namespace kernel {
 
@@ -14,6 +22,22 @@ struct Cpu {
     arch::ArchCpu arch;
     volatile bool online = false;
     uint64_t interrupts_by_vector[256] = {};  // per-CPU interrupt statistics
+
+    // Scheduling (kernel/sched/scheduler.cpp). `run_queue_lock` guards the
+    // run queue and every queued thread's state and `cpu` field.
+    ksync::SpinLock run_queue_lock;
+    sched::RunQueue run_queue;
+    sched::Thread* current = nullptr;
+    sched::Thread* idle = nullptr;
+    sched::Thread* switched_from = nullptr;  // finish_switch() releases it
+    volatile bool need_resched = false;
+    ktime::KernelTimer slice_timer;  // ends the current thread's time slice
+
+    // Timers (kernel/time/timers.cpp), ordered by deadline; the local APIC
+    // timer is always programmed for the first one.
+    ksync::SpinLock timer_lock;
+    ktime::TimerQueue timers;
+    uint64_t programmed_deadline = ~uint64_t{0};
 };
 
 // The calling CPU (interrupts or preemption must be off for the answer to

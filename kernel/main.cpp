@@ -19,7 +19,9 @@
 #include "kernel/platform.h"
 #include "kernel/smp.h"
 #include "kernel/smp_call.h"
+#include "kernel/sched/scheduler.h"
 #include "kernel/test/bench_runner.h"
+#include "kernel/time/timers.h"
 #include "kernel/test/runner.h"
 
 extern "C" void (*const __init_array_start[])();
@@ -59,15 +61,30 @@ void attach_framebuffer_console(const k::BootInfo& info) {
     kernel::console_attach_framebuffer(&framebuffer_console);
 }
 
-// What a CPU does when it has nothing to do: sleep until an interrupt.
-[[noreturn]] void idle_loop() {
-    for (;;) arch::enable_interrupts_and_halt();
+// Each application processor ends its start-up here: it becomes that
+// CPU's idle thread.
+[[noreturn]] void application_cpu_idle() {
+    sched::scheduler_init_this_cpu();
+    sched::idle_loop();
 }
 
 void print_banner() {
     const arch::CpuFeatures& cpu = arch::cpu_features();
     kernel::log(kernel::LogLevel::Info, "teachos: x86-64 teaching microkernel, booting on %s (%s)",
                 cpu.brand[0] ? cpu.brand : "an unnamed CPU", cpu.vendor);
+}
+
+[[noreturn]] void run_tests_and_benchmarks(void*) {
+    const k::CommandLine& cmdline = kernel::command_line();
+    bool failed = false;
+    if (k::StringView benches; cmdline.get("bench", benches)) {
+        unsigned count = kernel::test::run_benchmarks(benches);
+        kernel::kprintf("%u benchmarks\n", count);
+    }
+    if (k::StringView tests; cmdline.get("test", tests)) {
+        failed = kernel::test::run_tests(tests).failed != 0;
+    }
+    arch::qemu_exit(failed ? arch::QemuExitStatus::kFailure : arch::QemuExitStatus::kSuccess);
 }
 
 }  // namespace
@@ -84,7 +101,7 @@ extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) 
 
     k::StringView test_pattern;
     const bool test_mode = cmdline.get("test", test_pattern);
-    kernel::set_panic_exits_qemu(test_mode);
+    kernel::set_panic_exits_qemu(test_mode || cmdline.has("bench"));
 
     // The framebuffer may lie above 4 GiB, beyond the boot tables' reach:
     // attach it only once the kernel's page tables map it.
@@ -100,9 +117,11 @@ extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) 
     log_info("ksyms: %u symbols for backtraces", kernel::symbol_count());
 
     kirq::irq_init();
+    ktime::timers_init();
     kernel::smp_call_init();
-    kernel::smp_set_ap_idle_loop(idle_loop);
+    kernel::smp_set_ap_idle_loop(application_cpu_idle);
     kernel::platform_init();
+    sched::scheduler_init();
     arch::enable_interrupts();
 
     if (k::StringView crash; cmdline.get("crash", crash)) {
@@ -113,17 +132,18 @@ extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) 
         __builtin_trap();  // ud2: invalid opcode
     }
 
-    if (k::StringView benches; cmdline.get("bench", benches)) {
-        unsigned count = kernel::test::run_benchmarks(benches);
-        kernel::kprintf("%u benchmarks\n", count);
-        if (!test_mode) arch::qemu_exit(arch::QemuExitStatus::kSuccess);
-    }
-
-    if (test_mode) {
-        kernel::test::Summary summary = kernel::test::run_tests(test_pattern);
-        arch::qemu_exit(summary.failed == 0 ? arch::QemuExitStatus::kSuccess : arch::QemuExitStatus::kFailure);
+    // Tests and benchmarks run in a kernel thread of their own (they block,
+    // sleep and join, which the boot context, now this CPU's idle thread,
+    // must never do); then QEMU exits with the verdict.
+    if (cmdline.has("bench") || test_mode) {
+        sched::ThreadOptions options{.name = "ktest", .policy = sched::Policy::Normal, .priority = 0,
+                                     .affinity = k::CpuMask::all(), .detached = true};
+        if (!sched::thread_create(run_tests_and_benchmarks, nullptr, options).ok()) {
+            kernel::panic("cannot start the test thread");
+        }
+        sched::idle_loop();
     }
 
     log_info("teachos: ready. (User space and the shell arrive with processes; nothing more to do yet.)");
-    arch::halt_forever();
+    sched::idle_loop();
 }

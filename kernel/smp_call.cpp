@@ -5,6 +5,7 @@
 #include "kernel/cpu.h"
 #include "kernel/irq/irq.h"
 #include "kernel/mm/page.h"
+#include "kernel/sync/guards.h"
 #include "kernel/sync/spinlock.h"
 #include "libk/verify.h"
 
@@ -58,6 +59,7 @@ void invalidate_range(void* argument) {
 void smp_call_init() { kirq::set_ipi_handler(arch::kVectorCallFunction, handle_call_ipi); }
 
 bool call_on_cpu(unsigned index, CpuFunction fn, void* argument) {
+    PreemptDisabled preempt;  // "the caller's CPU" must stay the same CPU
     Cpu* target = cpu_by_index(index);
     if (target == nullptr || !target->online) return false;
     if (target == this_cpu()) {
@@ -74,6 +76,7 @@ bool call_on_cpu(unsigned index, CpuFunction fn, void* argument) {
 }
 
 void call_on_other_cpus(CpuFunction fn, void* argument) {
+    PreemptDisabled preempt;
     const unsigned others = cpu_count() - 1;
     if (others == 0) return;
     CallRequest request{fn, argument, 0};

@@ -28,6 +28,7 @@ constexpr uint8_t kDplUser = 3 << 5;
 alignas(16) IdtGate idt[256];
 InterruptHandler handlers[256];
 InterruptHandler default_handler;
+InterruptExitHook exit_hook;
 bool idt_built = false;
 
 IdtGate make_gate(uint64_t target, uint8_t ist, uint8_t dpl_bits) {
@@ -65,12 +66,14 @@ void load_idt() {
 
 void set_interrupt_handler(uint8_t vector, InterruptHandler handler) { handlers[vector] = handler; }
 void set_default_interrupt_handler(InterruptHandler handler) { default_handler = handler; }
+void set_interrupt_exit_hook(InterruptExitHook hook) { exit_hook = hook; }
 
 // Called from interrupt_entry.asm with the frame it built.
 extern "C" void interrupt_dispatch(InterruptFrame* frame) {
     InterruptHandler handler = handlers[frame->vector & 0xff];
     if (handler == nullptr) handler = default_handler;
     handler(*frame);
+    if (frame->vector >= kFirstExternal && exit_hook != nullptr) exit_hook(*frame);
 }
 
 }  // namespace arch

@@ -13,6 +13,11 @@ void load_idt();
 // The kernel's C++ handler for every vector: exceptions, and later IRQs.
 using InterruptHandler = void (*)(InterruptFrame& frame);
 void set_interrupt_handler(uint8_t vector, InterruptHandler handler);
+// Runs after the handler of every interrupt (vectors 32-255), just before
+// returning to the interrupted code: where the scheduler preempts.
+using InterruptExitHook = void (*)(InterruptFrame& frame);
+void set_interrupt_exit_hook(InterruptExitHook hook);
+
 // Runs for vectors with no handler of their own.
 void set_default_interrupt_handler(InterruptHandler handler);
 

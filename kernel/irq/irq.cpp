@@ -7,6 +7,7 @@
 #include "kernel/cpu.h"
 #include "kernel/log.h"
 #include "kernel/panic.h"
+#include "kernel/sync/guards.h"
 #include "kernel/sync/spinlock.h"
 
 namespace kirq {
@@ -74,7 +75,7 @@ void irq_init() {
 }
 
 k::Result<uint8_t> allocate_vector() {
-    ksync::SpinLockGuard guard(descriptor_lock);
+    kernel::SpinLockIrqSave guard(descriptor_lock);
     for (unsigned v = arch::kFirstDeviceVector; v <= arch::kLastDeviceVector; ++v) {
         if (!descriptors[v].routed && descriptors[v].handler == nullptr) {
             descriptors[v].routed = true;
@@ -88,13 +89,13 @@ k::Result<uint8_t> request_irq(uint32_t gsi, bool level_triggered, bool active_l
                                const char* name) {
     uint8_t vector = TRY(allocate_vector());
     {
-        ksync::SpinLockGuard guard(descriptor_lock);
+        kernel::SpinLockIrqSave guard(descriptor_lock);
         descriptors[vector] = Descriptor{handler, context, name, gsi, true};
     }
     if (!arch::ioapic_route(gsi, vector, kernel::boot_cpu().arch.apic_id,
                             active_low ? arch::Polarity::ActiveLow : arch::Polarity::ActiveHigh,
                             level_triggered ? arch::Trigger::Level : arch::Trigger::Edge, true)) {
-        ksync::SpinLockGuard guard(descriptor_lock);
+        kernel::SpinLockIrqSave guard(descriptor_lock);
         descriptors[vector] = Descriptor{};
         return k::error(k::Errno::enodev);
     }

@@ -8,6 +8,7 @@
 #include "kernel/mm/physical_memory.h"
 #include "kernel/panic.h"
 #include "kernel/smp_call.h"
+#include "kernel/sync/guards.h"
 #include "libk/new.h"
 #include "libk/string.h"
 
@@ -78,6 +79,19 @@ DirectMapAccess direct_map_access;
 KernelTableFrames* table_frames;
 KernelTlb kernel_tlb;
 PageTableMapper* mapper;
+ksync::SpinLock mapper_lock;
+KernelMapper locked_mapper;
+
+// The kernel mapper's lock for one call: preemption off so the holder
+// cannot be switched out while others spin.
+class MapperGuard {
+public:
+    MapperGuard() { mapper_lock.lock(); }
+    ~MapperGuard() { mapper_lock.unlock(); }
+
+private:
+    kernel::PreemptDisabled preempt_;
+};
 alignas(KernelTableFrames) unsigned char table_frames_storage[sizeof(KernelTableFrames)];
 alignas(PageTableMapper) unsigned char mapper_storage[sizeof(PageTableMapper)];
 
@@ -162,6 +176,28 @@ void kernel_page_tables_init(BootMemory& boot_memory, const k::BootInfo& info) {
 
 void kernel_page_tables_use_buddy() { table_frames->switch_to_buddy(); }
 
-PageTableMapper& kernel_mapper() { return *mapper; }
+KernelMapper& kernel_mapper() { return locked_mapper; }
+
+k::Result<void> KernelMapper::map(uint64_t virt, PhysAddr phys, PageSize size, PageProt prot) {
+    MapperGuard guard;
+    return mapper->map(virt, phys, size, prot);
+}
+k::Result<void> KernelMapper::map_range(uint64_t virt, PhysAddr phys, uint64_t length, PageProt prot,
+                                        PageSize largest) {
+    MapperGuard guard;
+    return mapper->map_range(virt, phys, length, prot, largest);
+}
+k::Result<void> KernelMapper::unmap(uint64_t virt, uint64_t length) {
+    MapperGuard guard;
+    return mapper->unmap(virt, length);
+}
+k::Result<void> KernelMapper::protect(uint64_t virt, uint64_t length, PageProt prot) {
+    MapperGuard guard;
+    return mapper->protect(virt, length, prot);
+}
+k::Result<Translation> KernelMapper::translate(uint64_t virt) {
+    MapperGuard guard;
+    return mapper->translate(virt);
+}
 
 }  // namespace mm

@@ -16,9 +16,19 @@ void kernel_page_tables_init(BootMemory& boot_memory, const k::BootInfo& info);
 // allocator from then on.
 void kernel_page_tables_use_buddy();
 
-// The mapper for kernel-half mappings (kernel stacks, tests). Single CPU
-// and no locking yet: SMP brings a lock and TLB shootdown.
-PageTableMapper& kernel_mapper();
+// The kernel-half mappings (kernel stacks, tests), shared by every CPU:
+// each call takes the kernel mapper's lock (preemption off, interrupts on,
+// because changes shoot down other CPUs' TLBs and wait for their answer:
+// not callable from interrupt handlers).
+class KernelMapper {
+public:
+    k::Result<void> map(uint64_t virt, PhysAddr phys, PageSize size, PageProt prot);
+    k::Result<void> map_range(uint64_t virt, PhysAddr phys, uint64_t length, PageProt prot, PageSize largest);
+    k::Result<void> unmap(uint64_t virt, uint64_t length);
+    k::Result<void> protect(uint64_t virt, uint64_t length, PageProt prot);
+    k::Result<Translation> translate(uint64_t virt);
+};
+KernelMapper& kernel_mapper();
 
 // The largest page size the direct map may use on this CPU.
 PageSize direct_map_page_size();

@@ -4,6 +4,7 @@
 #include "kernel/mm/physical_memory.h"
 #include "kernel/mm/size_classes.h"
 #include "kernel/mm/slab.h"
+#include "kernel/sync/guards.h"
 #include "libk/new.h"
 #include "libk/string.h"
 #include "libk/verify.h"
@@ -45,6 +46,9 @@ public:
 };
 
 KmallocSlabSource sources[kKmallocClassCount];
+// One lock per size class, interrupts off while held: allocations of
+// different sizes do not contend.
+ksync::SpinLock cache_locks[kKmallocClassCount];
 alignas(SlabCache) unsigned char cache_storage[kKmallocClassCount][sizeof(SlabCache)];
 SlabCache* caches[kKmallocClassCount];
 
@@ -59,7 +63,10 @@ void kmalloc_init() {
 
 void* kmalloc(size_t bytes) {
     int index = kmalloc_class_for(bytes == 0 ? 1 : bytes);
-    if (index >= 0) return caches[index]->allocate();
+    if (index >= 0) {
+        kernel::SpinLockIrqSave guard(cache_locks[index]);
+        return caches[index]->allocate();
+    }
     if (bytes > (kPageSize << 18)) return nullptr;  // beyond the largest buddy block
     Page* head = allocate_pages(order_for_bytes(bytes));
     return head == nullptr ? nullptr : phys_to_virt(page_to_phys(head));
@@ -78,7 +85,9 @@ void kfree(void* pointer) {
     Page* page = phys_to_page(virt_to_phys(pointer));
     VERIFY(page != nullptr);
     if (page->has(PageFlag::Slab)) {
-        static_cast<SlabCache*>(page->owner)->free(pointer);
+        auto cache = static_cast<SlabCache*>(page->owner);
+        kernel::SpinLockIrqSave guard(cache_locks[kmalloc_class_for(cache->object_size())]);
+        cache->free(pointer);
         return;
     }
     // A large allocation: the pointer must be the head of an allocated block.
@@ -88,6 +97,7 @@ void kfree(void* pointer) {
 
 KmallocStats kmalloc_class_stats(size_t index) {
     VERIFY(index < kKmallocClassCount);
+    kernel::SpinLockIrqSave guard(cache_locks[index]);
     return KmallocStats{kKmallocClasses[index], caches[index]->objects_in_use(), caches[index]->slab_count()};
 }
 

@@ -4,6 +4,7 @@
 #include "kernel/mm/buddy.h"
 #include "kernel/mm/layout.h"
 #include "kernel/panic.h"
+#include "kernel/sync/guards.h"
 #include "libk/new.h"
 #include "libk/string.h"
 
@@ -16,6 +17,9 @@ namespace {
 
 BootMemory boot_memory;
 BuddyAllocator buddy;
+// Every CPU and interrupt handlers allocate frames: a spinlock with
+// interrupts off around each buddy operation (they are short and bounded).
+ksync::SpinLock buddy_lock;
 uint64_t highest_usable_end = 0;
 
 // Never handed out: the real-mode area (BIOS data, EBDA; the SMP trampoline
@@ -72,8 +76,14 @@ void physical_memory_init(BootMemory& memory, const k::BootInfo&) {
              array_phys.value());
 }
 
-Page* allocate_pages(unsigned order) { return buddy.allocate(order); }
-void free_pages(Page* head, unsigned order) { buddy.free(head, order); }
+Page* allocate_pages(unsigned order) {
+    kernel::SpinLockIrqSave guard(buddy_lock);
+    return buddy.allocate(order);
+}
+void free_pages(Page* head, unsigned order) {
+    kernel::SpinLockIrqSave guard(buddy_lock);
+    buddy.free(head, order);
+}
 
 PhysAddr page_to_phys(const Page* page) { return pfn_to_phys(buddy.pfn_of(page)); }
 Page* phys_to_page(PhysAddr phys) {

@@ -1,0 +1,26 @@
+#pragma once
+// Kernel-thread contexts: switching stacks, and the first frame of a new
+// thread (see context_switch.asm).
+#include <stdint.h>
+
+extern "C" void arch_context_switch(uint64_t* save_rsp, uint64_t next_rsp);
+extern "C" void arch_thread_trampoline();
+
+namespace arch {
+
+// Builds the frame arch_context_switch pops on a fresh stack so that the
+// thread starts in thread_start(start, argument). Returns the stack pointer.
+inline uint64_t prepare_thread_stack(uint64_t stack_top, void (*start)(void*), void* argument) {
+    auto slot = reinterpret_cast<uint64_t*>(stack_top);
+    *--slot = 0;  // keeps RSP 16-byte aligned at the trampoline's call (SysV ABI)
+    *--slot = reinterpret_cast<uint64_t>(&arch_thread_trampoline);  // popped by ret
+    *--slot = 0;                                     // rbp
+    *--slot = 0;                                     // rbx
+    *--slot = reinterpret_cast<uint64_t>(start);     // r12
+    *--slot = reinterpret_cast<uint64_t>(argument);  // r13
+    *--slot = 0;                                     // r14
+    *--slot = 0;                                     // r15
+    return reinterpret_cast<uint64_t>(slot);
+}
+
+}  // namespace arch

@@ -1,0 +1,56 @@
+#include "kernel/sync/wait_queue.h"
+
+#include "kernel/sched/scheduler.h"
+#include "kernel/sync/guards.h"
+#include "kernel/time/clock.h"
+
+namespace ksync {
+
+bool WaitQueue::wait(bool (*cond)(void*), void* context, uint64_t deadline_ns) {
+    sched::Thread* self = sched::current_thread();
+    kernel::IrqSaveGuard irq;
+    lock_.lock();
+    bool satisfied = cond(context);
+    while (!satisfied) {
+        if (deadline_ns != sched::kForever && ktime::monotonic_ns() >= deadline_ns) break;
+        // Mark ourselves waiting before dropping the lock: a waker that
+        // comes now finds us on the list and makes us runnable again, and
+        // schedule() then does not switch away for good.
+        self->timed_out = false;
+        waiters_.push_back(*self);
+        sched::store_state(*self, deadline_ns == sched::kForever ? sched::ThreadState::Blocked
+                                                                 : sched::ThreadState::Sleeping);
+        if (deadline_ns != sched::kForever) ktime::timer_arm(self->wake_timer, deadline_ns);
+        lock_.unlock();
+        sched::schedule();
+        if (deadline_ns != sched::kForever) ktime::timer_cancel_sync(self->wake_timer);
+        lock_.lock();
+        if (self->wait_node.is_linked()) waiters_.remove(*self);
+        satisfied = cond(context);
+    }
+    lock_.unlock();
+    return satisfied;
+}
+
+void WaitQueue::wake_one() {
+    kernel::IrqSaveGuard irq;
+    SpinLockGuard guard(lock_);
+    // Skip threads another path (their time-out) already woke.
+    while (sched::Thread* thread = waiters_.pop_front()) {
+        if (sched::wake_up(thread)) return;
+    }
+}
+
+void WaitQueue::wake_all() {
+    kernel::IrqSaveGuard irq;
+    SpinLockGuard guard(lock_);
+    while (sched::Thread* thread = waiters_.pop_front()) sched::wake_up(thread);
+}
+
+bool WaitQueue::has_waiters() {
+    kernel::IrqSaveGuard irq;
+    SpinLockGuard guard(lock_);
+    return !waiters_.empty();
+}
+
+}  // namespace ksync

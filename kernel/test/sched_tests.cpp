@@ -1,0 +1,257 @@
+// The scheduler on real CPUs: threads run and are reaped, priorities and
+// policies order them as promised, nice values share a CPU fairly, affinity
+// holds, sleeps and time-outs end on time.
+#include "kernel/boot_info.h"
+#include "kernel/cpu.h"
+#include "kernel/mm/physical_memory.h"
+#include "kernel/sched/scheduler.h"
+#include "kernel/sync/wait_queue.h"
+#include "kernel/test/ktest.h"
+#include "kernel/time/clock.h"
+
+namespace {
+
+using sched::Policy;
+using sched::Thread;
+using sched::ThreadOptions;
+
+constexpr uint64_t kMs = 1000000;
+
+ThreadOptions options(const char* name, Policy policy, int priority, k::CpuMask affinity = k::CpuMask::all()) {
+    return ThreadOptions{.name = name, .policy = policy, .priority = priority, .affinity = affinity, .detached = false};
+}
+
+void spin_for_ns(uint64_t ns) {
+    uint64_t end = ktime::monotonic_ns() + ns;
+    while (ktime::monotonic_ns() < end) {
+    }
+}
+
+// The CPU the test pins its threads to: the last one, away from the boot
+// CPU's housekeeping.
+unsigned test_cpu() { return kernel::cpu_count() - 1; }
+
+}  // namespace
+
+KTEST(sched, threads_run_and_are_joined) {
+    static uint64_t counters[8];
+    Thread* threads[8];
+    for (int i = 0; i < 8; ++i) {
+        counters[i] = 0;
+        auto t = sched::thread_create([](void* arg) { *static_cast<uint64_t*>(arg) += 1000; }, &counters[i],
+                                      options("worker", Policy::Normal, 0));
+        KASSERT(t.ok());
+        threads[i] = t.value();
+    }
+    for (Thread* t : threads) sched::thread_join(t);
+    for (uint64_t c : counters) KEXPECT_EQ(c, 1000);
+}
+
+// On one CPU, a FIFO conductor at priority 90 makes three FIFO threads
+// (10, 30, 20) runnable, then blocks: they must run 30, 20, 10.
+KTEST(sched, strict_priority_order) {
+    struct Log {
+        int order[3];
+        int count;
+    };
+    static Log log;
+    log = Log{};
+    struct Conductor {
+        static void run(void*) {
+            const k::CpuMask here = k::CpuMask::only(test_cpu());
+            Thread* workers[3];
+            const int priorities[3] = {10, 30, 20};
+            for (int i = 0; i < 3; ++i) {
+                auto t = sched::thread_create(
+                    [](void* arg) { log.order[log.count++] = static_cast<int>(reinterpret_cast<intptr_t>(arg)); },
+                    reinterpret_cast<void*>(static_cast<intptr_t>(priorities[i])),
+                    options("prio", Policy::Fifo, priorities[i], here));
+                workers[i] = t.ok() ? t.value() : nullptr;
+            }
+            // None of them may have run yet: we outrank them on this CPU.
+            if (log.count != 0) log.order[0] = -1;
+            for (Thread* w : workers) {
+                if (w != nullptr) sched::thread_join(w);
+            }
+        }
+    };
+    auto conductor = sched::thread_create(Conductor::run, nullptr,
+                                          options("conductor", Policy::Fifo, 90, k::CpuMask::only(test_cpu())));
+    KASSERT(conductor.ok());
+    sched::thread_join(conductor.value());
+    KEXPECT_EQ(log.count, 3);
+    KEXPECT_EQ(log.order[0], 30);
+    KEXPECT_EQ(log.order[1], 20);
+    KEXPECT_EQ(log.order[2], 10);
+}
+
+// Two busy threads at the same real-time priority on one CPU: FIFO runs
+// one to completion before the other starts; round-robin takes turns at
+// each 100 ms slice.
+namespace {
+struct Turns {
+    volatile uint64_t first_start[2];
+    volatile uint64_t finish[2];
+};
+Turns turns;
+void busy_worker(void* arg) {
+    int me = static_cast<int>(reinterpret_cast<intptr_t>(arg));
+    turns.first_start[me] = ktime::monotonic_ns();
+    spin_for_ns(250 * kMs);
+    turns.finish[me] = ktime::monotonic_ns();
+}
+bool overlapped(Policy policy) {
+    turns = Turns{};
+    const k::CpuMask here = k::CpuMask::only(test_cpu());
+    struct Args {
+        Policy policy;
+        k::CpuMask here;
+    } args{policy, here};
+    // A high-priority starter makes both runnable at once.
+    auto starter = sched::thread_create(
+        [](void* a) {
+            auto args = static_cast<Args*>(a);
+            Thread* w0 = sched::thread_create(busy_worker, reinterpret_cast<void*>(0), options("w0", args->policy, 10, args->here)).value();
+            Thread* w1 = sched::thread_create(busy_worker, reinterpret_cast<void*>(1), options("w1", args->policy, 10, args->here)).value();
+            sched::thread_join(w0);
+            sched::thread_join(w1);
+        },
+        &args, options("starter", Policy::Fifo, 50, here));
+    sched::thread_join(starter.value());
+    // Overlap: the second started before the first finished.
+    return turns.first_start[1] < turns.finish[0];
+}
+}  // namespace
+
+KTEST(sched, fifo_runs_to_completion_round_robin_takes_turns) {
+    KEXPECT(!overlapped(Policy::Fifo));
+    KEXPECT(overlapped(Policy::RoundRobin));
+}
+
+// nice 0 (weight 1024) against nice 5 (weight 335) on one CPU: the CPU time
+// must split about 3.06 : 1.
+KTEST(sched, nice_values_share_the_cpu_fairly) {
+    static volatile bool stop;
+    stop = false;
+    auto spin = [](void*) {
+        while (!stop) {
+        }
+    };
+    const k::CpuMask here = k::CpuMask::only(test_cpu());
+    auto a = sched::thread_create(spin, nullptr, options("nice0", Policy::Normal, 0, here));
+    auto b = sched::thread_create(spin, nullptr, options("nice5", Policy::Normal, 5, here));
+    KASSERT(a.ok() && b.ok());
+    sched::sleep_ns(600 * kMs);
+    stop = true;
+    const uint64_t run_a = a.value()->runtime_ns, run_b = b.value()->runtime_ns;
+    sched::thread_join(a.value());
+    sched::thread_join(b.value());
+    KASSERT(run_b > 0);
+    // ratio x100, expected ~306; allow 20%.
+    const uint64_t ratio = run_a * 100 / run_b;
+    KEXPECT(ratio > 245 && ratio < 367);
+    if (!(ratio > 245 && ratio < 367)) ktest_context.fail(__FILE__, __LINE__, "ratio %lu/100 (a=%lu b=%lu ns)", ratio, run_a, run_b);
+}
+
+KTEST(sched, affinity_is_respected_and_can_change) {
+    if (kernel::cpu_count() < 2) KSKIP("needs two CPUs");
+    static volatile unsigned seen_mask;
+    static volatile bool done;
+    seen_mask = 0;
+    done = false;
+    auto t = sched::thread_create(
+        [](void*) {
+            while (!done) {
+                seen_mask = seen_mask | (1u << (kernel::this_cpu()->arch.index & 31));
+                sched::yield();
+            }
+        },
+        nullptr, options("pinned", Policy::Normal, 0, k::CpuMask::only(0)));
+    KASSERT(t.ok());
+    sched::sleep_ns(20 * kMs);
+    KEXPECT_EQ(seen_mask, 1u);
+    KASSERT(sched::set_affinity(t.value(), k::CpuMask::only(1)).ok());
+    sched::sleep_ns(5 * kMs);
+    seen_mask = 0;
+    sched::sleep_ns(20 * kMs);
+    KEXPECT_EQ(seen_mask, 2u);
+    done = true;
+    sched::thread_join(t.value());
+    KEXPECT(sched::set_affinity(sched::current_thread(), k::CpuMask()).error() == k::Errno::einval);
+}
+
+KTEST(sched, sleep_and_timeouts_are_on_time) {
+    // Not early, and not much late (TCG on a loaded host: allow 40 ms).
+    const uint64_t durations_ms[] = {1, 5, 20};
+    for (uint64_t ms : durations_ms) {
+        uint64_t start = ktime::monotonic_ns();
+        sched::sleep_ns(ms * kMs);
+        uint64_t slept = ktime::monotonic_ns() - start;
+        KEXPECT(slept >= ms * kMs);
+        KEXPECT(slept < ms * kMs + 40 * kMs);
+    }
+    static ksync::WaitQueue never;
+    uint64_t start = ktime::monotonic_ns();
+    bool woke = never.wait_until([] { return false; }, start + 10 * kMs);
+    uint64_t waited = ktime::monotonic_ns() - start;
+    KEXPECT(!woke);
+    KEXPECT(waited >= 10 * kMs && waited < 50 * kMs);
+}
+
+KTEST(sched, wait_queue_wakes_across_cpus) {
+    static ksync::WaitQueue queue;
+    static volatile int stage;
+    stage = 0;
+    auto t = sched::thread_create(
+        [](void*) {
+            for (int round = 0; round < 200; ++round) {
+                queue.wait_until([round] { return stage == 2 * round + 1; });
+                stage = 2 * round + 2;
+                queue.wake_all();
+            }
+        },
+        nullptr, options("pong", Policy::Normal, 0, k::CpuMask::only(test_cpu())));
+    KASSERT(t.ok());
+    bool ok = true;
+    for (int round = 0; round < 200 && ok; ++round) {
+        stage = 2 * round + 1;
+        queue.wake_all();
+        ok = queue.wait_until([round] { return stage == 2 * round + 2; }, ktime::monotonic_ns() + 2000 * kMs);
+    }
+    KEXPECT(ok);
+    KEXPECT_EQ(stage, 400);
+    sched::thread_join(t.value());
+}
+
+// Thousands of threads, joined and detached: every frame and heap object
+// comes back.
+KTEST(sched, thousands_of_threads_without_leaks) {
+    auto batch = [](int count, bool detached) {
+        static Thread* threads[100];
+        for (int i = 0; i < count; ++i) {
+            ThreadOptions o = options("many", Policy::Normal, 0);
+            o.detached = detached;
+            auto t = sched::thread_create([](void*) {}, nullptr, o);
+            threads[i] = t.ok() ? t.value() : nullptr;
+        }
+        if (!detached) {
+            for (int i = 0; i < count; ++i) {
+                if (threads[i] != nullptr) sched::thread_join(threads[i]);
+            }
+        }
+    };
+    batch(100, false);  // warm the slab caches
+    const uint64_t alive_before = sched::scheduler_stats().threads_alive;
+    const uint64_t free_before = mm::memory_stats().free_frames;
+    for (int i = 0; i < 20; ++i) batch(100, false);
+    for (int i = 0; i < 10; ++i) batch(100, true);
+    const uint64_t deadline = ktime::monotonic_ns() + 5000 * kMs;
+    while (sched::scheduler_stats().threads_alive > alive_before && ktime::monotonic_ns() < deadline) {
+        sched::sleep_ns(1 * kMs);
+    }
+    KEXPECT_EQ(sched::scheduler_stats().threads_alive, alive_before);
+    // Slab caches may keep one empty slab each; allow those few frames.
+    const uint64_t free_after = mm::memory_stats().free_frames;
+    KEXPECT(free_after + 64 >= free_before);
+    if (free_after + 64 < free_before) ktest_context.fail(__FILE__, __LINE__, "lost %lu frames", free_before - free_after);
+}
