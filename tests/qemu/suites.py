@@ -10,10 +10,22 @@ PVH_EXPECT = "expect_protocol=pvh expect_initrd=fixture.txt expect_acpi"
 GRUB_EXPECT = "expect_protocol=multiboot2 expect_initrd=fixture.txt expect_acpi expect_framebuffer"
 
 SUITES = [
-    # 1 GiB pages (-cpu max has pdpe1gb), small memory.
+    # 1 GiB pages (-cpu max has pdpe1gb), small memory, one CPU.
     {"name": "pvh-1g-pages-128m",
      "args": ["--boot", "pvh", "--cpu", "max", "--mem", "128M", "--timeout", "120",
-              "--append", "test=all " + PVH_EXPECT] + FIXTURE},
+              "--append", "test=all expect_cpus=1 " + PVH_EXPECT] + FIXTURE},
+    # SMP: 2, 4 and 8 CPUs under multi-threaded TCG (8 is more than the
+    # host's cores): every suite, including the scheduler's and the TLB
+    # shootdown's, on each.
+    {"name": "pvh-smp2",
+     "args": ["--boot", "pvh", "--smp", "2", "--mem", "256M", "--timeout", "180",
+              "--append", "test=all expect_cpus=2 " + PVH_EXPECT] + FIXTURE},
+    {"name": "pvh-smp4",
+     "args": ["--boot", "pvh", "--smp", "4", "--mem", "256M", "--timeout", "180",
+              "--append", "test=all expect_cpus=4 " + PVH_EXPECT] + FIXTURE},
+    {"name": "pvh-smp8",
+     "args": ["--boot", "pvh", "--smp", "8", "--mem", "512M", "--timeout", "240",
+              "--append", "test=all expect_cpus=8 " + PVH_EXPECT] + FIXTURE},
     # 2 MiB pages only (qemu64 lacks pdpe1gb), 8 GiB: memory above 4 GiB.
     {"name": "pvh-2m-pages-8g",
      "args": ["--boot", "pvh", "--cpu", "qemu64", "--mem", "8G", "--timeout", "300",
@@ -29,12 +41,12 @@ SUITES = [
               "--append", "test=boot.*,heap.*,paging.*,pmm.blocks*,pmm.allocated* " + PVH_EXPECT] + FIXTURE},
     # The real path: GRUB from a CD-ROM under legacy BIOS...
     {"name": "grub-bios-cdrom",
-     "args": ["--boot", "grub", "--firmware", "bios", "--medium", "cdrom", "--mem", "256M", "--timeout", "180",
-              "--append", "test=all " + GRUB_EXPECT] + FIXTURE},
+     "args": ["--boot", "grub", "--firmware", "bios", "--medium", "cdrom", "--smp", "2", "--mem", "256M",
+              "--timeout", "180", "--append", "test=all expect_cpus=2 " + GRUB_EXPECT] + FIXTURE},
     # ...and from a USB stick on xHCI under UEFI (OVMF).
     {"name": "grub-uefi-usb",
-     "args": ["--boot", "grub", "--firmware", "uefi", "--medium", "usb", "--mem", "256M", "--timeout", "240",
-              "--append", "test=all " + GRUB_EXPECT] + FIXTURE},
+     "args": ["--boot", "grub", "--firmware", "uefi", "--medium", "usb", "--smp", "4", "--mem", "256M",
+              "--timeout", "240", "--append", "test=all expect_cpus=4 " + GRUB_EXPECT] + FIXTURE},
     # A kernel bug must produce a PANIC line, the registers and a symbolized
     # backtrace naming the guilty function, and end QEMU with a failure.
     {"name": "panic-report",
