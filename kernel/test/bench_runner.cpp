@@ -38,6 +38,25 @@ void sort(uint64_t* values, unsigned count) {
     }
 }
 
+void measure(void (*run)()) {
+    for (unsigned i = 0; i < kWarmup; ++i) run();
+    // The cost of reading the TSC twice is measured and subtracted, so
+    // the number is the operation alone.
+    uint64_t overhead = ~uint64_t{0};
+    for (unsigned i = 0; i < 64; ++i) {
+        uint64_t start = arch::read_tsc();
+        uint64_t end = arch::read_tsc();
+        if (end - start < overhead) overhead = end - start;
+    }
+    for (unsigned i = 0; i < kSamples; ++i) {
+        uint64_t start = arch::read_tsc();
+        run();
+        uint64_t end = arch::read_tsc();
+        uint64_t ticks = end - start;
+        samples[i] = ticks > overhead ? ticks - overhead : 0;
+    }
+}
+
 }  // namespace
 
 unsigned run_benchmarks(k::StringView patterns) {
@@ -45,25 +64,16 @@ unsigned run_benchmarks(k::StringView patterns) {
     unsigned count = 0;
     for (const BenchCase* bench = __kbench_start; bench < __kbench_end; ++bench) {
         if (!k::glob_match_any(patterns, k::StringView(bench->name))) continue;
-        for (unsigned i = 0; i < kWarmup; ++i) bench->run();
-        // The cost of reading the TSC twice is measured and subtracted, so
-        // the number is the operation alone.
-        uint64_t overhead = ~uint64_t{0};
-        for (unsigned i = 0; i < 64; ++i) {
-            uint64_t start = arch::read_tsc();
-            uint64_t end = arch::read_tsc();
-            if (end - start < overhead) overhead = end - start;
+        unsigned taken = kSamples;
+        if (bench->sample != nullptr) {
+            taken = bench->sample(samples, kSamples);
+            if (taken == 0) continue;
+        } else {
+            measure(bench->run);
         }
-        for (unsigned i = 0; i < kSamples; ++i) {
-            uint64_t start = arch::read_tsc();
-            bench->run();
-            uint64_t end = arch::read_tsc();
-            uint64_t ticks = end - start;
-            samples[i] = ticks > overhead ? ticks - overhead : 0;
-        }
-        sort(samples, kSamples);
-        kprintf("BENCH %s %lu cycles (p10=%lu p90=%lu n=%u)\n", bench->name, samples[kSamples / 2],
-                samples[kSamples / 10], samples[kSamples * 9 / 10], kSamples);
+        sort(samples, taken);
+        kprintf("BENCH %s %lu cycles (p10=%lu p90=%lu n=%u)\n", bench->name, samples[taken / 2], samples[taken / 10],
+                samples[taken * 9 / 10], taken);
         ++count;
     }
     return count;
