@@ -5,6 +5,7 @@
 namespace arch {
 
 namespace {
+constexpr uint16_t kChannel0Data = 0x40;
 constexpr uint16_t kChannel2Data = 0x42;
 constexpr uint16_t kCommand = 0x43;
 constexpr uint16_t kSpeakerPort = 0x61;  // bit 0: channel 2 gate, bit 5: channel 2 output
@@ -23,5 +24,21 @@ void pit_channel2_start(uint16_t count) {
 }
 
 bool pit_channel2_done() { return inb(kSpeakerPort) & 0x20; }
+
+void pit_channel0_start_periodic(uint32_t hz) {
+    uint32_t divisor = hz == 0 ? 0xffff : kPitFrequencyHz / hz;
+    if (divisor < 2) divisor = 2;
+    if (divisor > 0xffff) divisor = 0xffff;
+    outb(kCommand, 0x34);  // channel 0, lobyte/hibyte, mode 2 (rate generator)
+    outb(kChannel0Data, static_cast<uint8_t>(divisor));
+    outb(kChannel0Data, static_cast<uint8_t>(divisor >> 8));
+}
+
+// Mode 0 with the largest count: one more edge, 55 ms from now, then quiet.
+void pit_channel0_stop() {
+    outb(kCommand, 0x30);
+    outb(kChannel0Data, 0xff);
+    outb(kChannel0Data, 0xff);
+}
 
 }  // namespace arch

@@ -11,4 +11,9 @@ constexpr uint32_t kPitFrequencyHz = 1193182;
 void pit_channel2_start(uint16_t count);
 bool pit_channel2_done();
 
+// Channel 0, wired to ISA IRQ 0: a periodic interrupt source for testing the
+// I/O APIC path (the kernel's own timing uses the local APIC timer).
+void pit_channel0_start_periodic(uint32_t hz);
+void pit_channel0_stop();
+
 }  // namespace arch

@@ -39,6 +39,12 @@ SUITES = [
     {"name": "pvh-64g",
      "args": ["--boot", "pvh", "--cpu", "max", "--mem", "64G", "--timeout", "240",
               "--append", "test=boot.*,heap.*,paging.*,pmm.blocks*,pmm.allocated* " + PVH_EXPECT] + FIXTURE},
+    # No usable ACPI tables (acpi=off): two CPUs present, but the kernel
+    # must fall back to the boot CPU alone and the PIT, and still pass.
+    {"name": "pvh-acpi-off",
+     "args": ["--boot", "pvh", "--smp", "2", "--mem", "128M", "--timeout", "120",
+              "--expect", r"acpi: no usable tables", "--expect", r"calibrated against the PIT",
+              "--append", "acpi=off test=all expect_cpus=1"]},
     # The real path: GRUB from a CD-ROM under legacy BIOS...
     {"name": "grub-bios-cdrom",
      "args": ["--boot", "grub", "--firmware", "bios", "--medium", "cdrom", "--smp", "2", "--mem", "256M",
