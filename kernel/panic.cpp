@@ -61,6 +61,13 @@ void enter_panic() {
     panicking = true;
 }
 
+// The one line the test contract promises: "PANIC: <what happened>".
+void print_panic_line(const char* format, va_list args) {
+    kprintf("PANIC: ");
+    vlog(LogLevel::Raw, format, args);
+    kprintf("\n");
+}
+
 }  // namespace
 
 void set_panic_exits_qemu(bool exit) { panic_exits_qemu = exit; }
@@ -86,10 +93,8 @@ void panic(const char* format, ...) {
     enter_panic();
     va_list args;
     va_start(args, format);
-    kprintf("PANIC: ");
-    vlog(LogLevel::Raw, format, args);
+    print_panic_line(format, args);
     va_end(args);
-    kprintf("\n");
     print_backtrace(reinterpret_cast<unsigned long>(__builtin_return_address(0)), arch::frame_pointer());
     finish_panic();
 }
@@ -98,10 +103,8 @@ void panic_with_frame(const arch::InterruptFrame& frame, const char* format, ...
     enter_panic();
     va_list args;
     va_start(args, format);
-    kprintf("PANIC: ");
-    vlog(LogLevel::Raw, format, args);
+    print_panic_line(format, args);
     va_end(args);
-    kprintf("\n");
     print_registers(frame);
     print_backtrace(frame.rip, frame.rbp);
     finish_panic();

@@ -17,15 +17,6 @@ constexpr char kRsdpSignature[8] = {'R', 'S', 'D', ' ', 'P', 'T', 'R', ' '};
 // loop over a table.
 constexpr uint32_t kMaxTableLength = 1u << 20;
 
-// Copies `len` bytes at physical address `phys` into `dest`. False if the
-// reader refuses, or the range would wrap past 2^64.
-bool read_bytes(PhysReader& reader, uint64_t phys, void* dest, size_t len) {
-    if (len > UINT64_MAX - phys) return false;
-    const void* source = reader.read(phys, len);
-    if (source == nullptr) return false;
-    memcpy(dest, source, len);
-    return true;
-}
 
 // Tables are byte arrays with fields at any alignment: copy out, never cast.
 template <typename T> T load(const uint8_t* at) {
@@ -59,7 +50,7 @@ struct TableBytes {
 // (corrupt), having warned why.
 Result<TableBytes> load_table(PhysReader& reader, uint64_t phys, AcpiInfo& out) {
     SdtHeader header;
-    if (!read_bytes(reader, phys, &header, sizeof(header))) {
+    if (!read_phys_bytes(reader, phys, &header, sizeof(header))) {
         out.warn("acpi: table header unreadable; table skipped, at", phys);
         return error(Errno::efault);
     }
@@ -416,9 +407,9 @@ Result<RootTable> load_root_table(PhysReader& reader, uint64_t phys, bool is_xsd
 bool read_root_entry(PhysReader& reader, const RootTable& root, uint32_t index, uint64_t& table_phys) {
     // In range: load_root_table() read the whole table from `root.phys`.
     uint64_t at = root.phys + sizeof(SdtHeader) + uint64_t{index} * root.entry_size;
-    if (root.entry_size == 8) return read_bytes(reader, at, &table_phys, 8);
+    if (root.entry_size == 8) return read_phys_bytes(reader, at, &table_phys, 8);
     uint32_t phys32;
-    if (!read_bytes(reader, at, &phys32, 4)) return false;
+    if (!read_phys_bytes(reader, at, &phys32, 4)) return false;
     table_phys = phys32;
     return true;
 }
@@ -441,7 +432,7 @@ void parse_tables(PhysReader& reader, const RootTable& root, AcpiInfo& out) {
             continue;
         }
         char signature[4];
-        if (!read_bytes(reader, table_phys, signature, sizeof(signature))) {
+        if (!read_phys_bytes(reader, table_phys, signature, sizeof(signature))) {
             out.warn("acpi: table unreadable; skipped, at", table_phys);
             continue;
         }
@@ -476,12 +467,12 @@ Result<size_t> fetch_rsdp(const AcpiRsdpInfo& info, PhysReader& reader, Rsdp& rs
         return error(Errno::enoent);
     }
     uint64_t phys = info.phys_address;
-    if (!read_bytes(reader, phys, &rsdp, kRsdpV1Size)) {
+    if (!read_phys_bytes(reader, phys, &rsdp, kRsdpV1Size)) {
         out.warn("acpi: RSDP unreadable; at", phys);
         return error(Errno::efault);
     }
     if (rsdp.revision < 2) return kRsdpV1Size;
-    if (!read_bytes(reader, phys, &rsdp, kRsdpV2Size)) {
+    if (!read_phys_bytes(reader, phys, &rsdp, kRsdpV2Size)) {
         out.warn("acpi: ACPI 2.0 RSDP unreadable past 20 bytes; at", phys);
         return kRsdpV1Size;
     }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libk/container_of.h"
 #include "libk/verify.h"
 
 namespace k {
@@ -109,19 +110,10 @@ public:
     Iterator<const T> end() const { return Iterator<const T>(const_cast<ListNode*>(&head_)); }
 
 private:
-    // From an element to its node and back ("container_of"). The way back
-    // needs the byte offset of the node inside T. In the Itanium C++ ABI, which
-    // both GCC and Clang follow on x86-64, a pointer to data member is
-    // represented exactly as that offset, a ptrdiff_t (ABI section 2.3,
-    // "Member Pointers"), so a bit cast recovers it at no cost and works for
-    // any T, standard-layout or not (offsetof() would not).
-    static_assert(sizeof(Link) == sizeof(ptrdiff_t), "pointer to data member is not an offset on this ABI");
-    static ptrdiff_t link_offset() { return __builtin_bit_cast(ptrdiff_t, Link); }
-
+    // From an element to its node and back (libk/container_of.h explains
+    // how the way back works for any T).
     static ListNode* node_of(T& item) { return &(item.*Link); }
-    static T* owner_of(ListNode* node) {
-        return reinterpret_cast<T*>(reinterpret_cast<char*>(node) - link_offset());
-    }
+    static T* owner_of(ListNode* node) { return container_of<T, ListNode, Link>(node); }
 
     void insert_after(ListNode* position, ListNode* node) {
         VERIFY(!node->is_linked());  // already on a list: inserting again would corrupt both

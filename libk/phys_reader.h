@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libk/string.h"
+
 namespace k {
 
 // Access to physical memory for code that must not know how it is mapped.
@@ -21,5 +23,16 @@ protected:
     // would drag operator delete into the freestanding kernel).
     ~PhysReader() = default;
 };
+
+// Copies `len` bytes at physical address `phys` into `dest`. False if the
+// reader refuses, or the range would wrap past 2^64 (a reader should refuse
+// that too, but it is cheap not to ask).
+inline bool read_phys_bytes(PhysReader& reader, uint64_t phys, void* dest, size_t len) {
+    if (len > UINT64_MAX - phys) return false;
+    const void* source = reader.read(phys, len);
+    if (source == nullptr) return false;
+    memcpy(dest, source, len);
+    return true;
+}
 
 }  // namespace k

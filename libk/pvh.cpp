@@ -17,19 +17,9 @@ constexpr size_t kRsdpV1Size = 20;
 constexpr size_t kRsdpV2Size = 36;
 constexpr size_t kRsdpRevisionOffset = 15;
 
-// Copies `len` bytes at physical address `phys` into `dest`. False if the
-// reader refuses, or the range would wrap past 2^64 (a reader should refuse
-// that too, but it is cheap not to ask).
-bool read_bytes(PhysReader& reader, uint64_t phys, void* dest, size_t len) {
-    if (len > UINT64_MAX - phys) return false;
-    const void* source = reader.read(phys, len);
-    if (source == nullptr) return false;
-    memcpy(dest, source, len);
-    return true;
-}
 
 template <typename T> bool read_struct(PhysReader& reader, uint64_t phys, T& dest) {
-    return read_bytes(reader, phys, &dest, sizeof(T));
+    return read_phys_bytes(reader, phys, &dest, sizeof(T));
 }
 
 // Reads element `index` of an array of T at physical address `base`; false
@@ -52,7 +42,7 @@ StringRead read_string(PhysReader& reader, uint64_t phys, char* dest, size_t cap
     // Examine one byte more than fits: if it is the NUL, nothing was lost.
     for (size_t i = 0; i < capacity; i++) {
         char c;
-        if (i > UINT64_MAX - phys || !read_bytes(reader, phys + i, &c, 1)) {
+        if (i > UINT64_MAX - phys || !read_phys_bytes(reader, phys + i, &c, 1)) {
             result = StringRead::Unreadable;
             break;
         }
@@ -111,7 +101,7 @@ void parse_rsdp(uint64_t rsdp_paddr, PhysReader& reader, BootInfo& out) {
     rsdp.has_phys_address = true;
     rsdp.phys_address = rsdp_paddr;
     uint8_t bytes[kRsdpV2Size];
-    if (!read_bytes(reader, rsdp_paddr, bytes, kRsdpV1Size)) {
+    if (!read_phys_bytes(reader, rsdp_paddr, bytes, kRsdpV1Size)) {
         out.warn("pvh: RSDP unreadable; address kept", rsdp_paddr);
         return;
     }
@@ -121,7 +111,7 @@ void parse_rsdp(uint64_t rsdp_paddr, PhysReader& reader, BootInfo& out) {
     }
     size_t length = kRsdpV1Size;
     if (bytes[kRsdpRevisionOffset] >= 2) {
-        if (read_bytes(reader, rsdp_paddr, bytes, kRsdpV2Size)) {
+        if (read_phys_bytes(reader, rsdp_paddr, bytes, kRsdpV2Size)) {
             length = kRsdpV2Size;
         } else {
             out.warn("pvh: ACPI 2.0 RSDP unreadable past 20 bytes; at", rsdp_paddr);
@@ -166,7 +156,7 @@ Result<void> parse_pvh(uint64_t start_info_phys, PhysReader& reader, BootInfo& o
     // Read only the version-0 part first: a version-0 start info may end
     // right there, at the edge of readable memory.
     StartInfo info{};
-    if (!read_bytes(reader, start_info_phys, &info, kStartInfoV0Size)) {
+    if (!read_phys_bytes(reader, start_info_phys, &info, kStartInfoV0Size)) {
         out.warn("pvh: start info unreadable; at", start_info_phys);
         return error(Errno::efault);
     }

@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "libk/container_of.h"
 #include "libk/verify.h"
 
 namespace k {
@@ -185,16 +186,9 @@ public:
     Iterator<const T> end() const { return Iterator<const T>(nullptr); }
 
 private:
-    // From an element to its node and back, exactly as in k::List: in the
-    // Itanium C++ ABI (section 2.3, "Member Pointers") a pointer to data
-    // member is the member's byte offset.
-    static_assert(sizeof(Link) == sizeof(ptrdiff_t), "pointer to data member is not an offset on this ABI");
-    static ptrdiff_t link_offset() { return __builtin_bit_cast(ptrdiff_t, Link); }
-
+    // From an element to its node and back (libk/container_of.h).
     static RbNode* node_of(T& item) { return &(item.*Link); }
-    static T* owner_of(RbNode* node) {
-        return reinterpret_cast<T*>(reinterpret_cast<char*>(node) - link_offset());
-    }
+    static T* owner_of(RbNode* node) { return container_of<T, RbNode, Link>(node); }
     static T* owner_or_null(RbNode* node) { return node ? owner_of(node) : nullptr; }
 
     [[no_unique_address]] Less less_{};
