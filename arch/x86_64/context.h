@@ -11,8 +11,10 @@ namespace arch {
 // Builds the frame arch_context_switch pops on a fresh stack so that the
 // thread starts in thread_start(start, argument). Returns the stack pointer.
 inline uint64_t prepare_thread_stack(uint64_t stack_top, void (*start)(void*), void* argument) {
+    // stack_top is 16-byte aligned; after `ret` pops the trampoline's
+    // address RSP is stack_top, so the trampoline's `call` enters
+    // thread_start with RSP = 8 mod 16, as the SysV ABI requires.
     auto slot = reinterpret_cast<uint64_t*>(stack_top);
-    *--slot = 0;  // keeps RSP 16-byte aligned at the trampoline's call (SysV ABI)
     *--slot = reinterpret_cast<uint64_t>(&arch_thread_trampoline);  // popped by ret
     *--slot = 0;                                     // rbp
     *--slot = 0;                                     // rbx

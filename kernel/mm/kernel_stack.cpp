@@ -3,6 +3,7 @@
 #include "kernel/mm/kernel_page_tables.h"
 #include "kernel/mm/layout.h"
 #include "kernel/mm/physical_memory.h"
+#include "kernel/sync/guards.h"
 #include "libk/verify.h"
 
 namespace mm {
@@ -15,8 +16,10 @@ namespace {
 constexpr uint64_t kSlotSize = kKernelStackSize + kPageSize;
 constexpr unsigned kSlotCount = 4096;
 uint64_t slot_bitmap[kSlotCount / 64];
+ksync::SpinLock slot_lock;
 
 int take_slot() {
+    kernel::SpinLockIrqSave guard(slot_lock);
     for (unsigned word = 0; word < kSlotCount / 64; ++word) {
         if (~slot_bitmap[word] == 0) continue;
         unsigned bit = __builtin_ctzll(~slot_bitmap[word]);
@@ -26,7 +29,10 @@ int take_slot() {
     return -1;
 }
 
-void release_slot(unsigned slot) { slot_bitmap[slot / 64] &= ~(uint64_t{1} << (slot % 64)); }
+void release_slot(unsigned slot) {
+    kernel::SpinLockIrqSave guard(slot_lock);
+    slot_bitmap[slot / 64] &= ~(uint64_t{1} << (slot % 64));
+}
 
 }  // namespace
 

@@ -97,6 +97,16 @@ Cpu* select_cpu(Thread* thread) {
     return best != nullptr ? best : previous;
 }
 
+// Makes `cpu` reschedule soon. Remote: a reschedule IPI. Local: the caller
+// usually has interrupts off (a lock), and nothing would look at
+// need_resched before the next interrupt, which a tickless CPU running a
+// FIFO thread may never take: a self-IPI fires as soon as interrupts are
+// back on, and the interrupt-exit hook then preempts.
+void request_reschedule(Cpu* cpu) {
+    cpu->need_resched = true;
+    arch::lapic_send_ipi(cpu->arch.apic_id, arch::kVectorReschedule);
+}
+
 // Enqueues a woken (or new) thread on `cpu` (locked) and preempts that
 // CPU's current thread if the newcomer should run first.
 void enqueue_and_check_preempt(Cpu* cpu, Thread* thread, EnqueueFlags flags) {
@@ -106,8 +116,7 @@ void enqueue_and_check_preempt(Cpu* cpu, Thread* thread, EnqueueFlags flags) {
     Thread* running = cpu->current;
     const bool preempt = running == cpu->idle || cpu->run_queue.should_preempt(&running->entity, thread->entity);
     if (!preempt) return;
-    cpu->need_resched = true;
-    if (cpu != kernel::this_cpu()) arch::lapic_send_ipi(cpu->arch.apic_id, arch::kVectorReschedule);
+    request_reschedule(cpu);
 }
 
 void slice_expired(void* context) { static_cast<Cpu*>(context)->need_resched = true; }
@@ -119,15 +128,24 @@ void finish_switch() {
     Cpu* cpu = kernel::this_cpu();
     Thread* previous = cpu->switched_from;
     cpu->switched_from = nullptr;
-    if (previous != nullptr) __atomic_store_n(&previous->on_cpu, false, __ATOMIC_RELEASE);
+    if (previous == nullptr) {
+        cpu->run_queue_lock.unlock();
+        return;
+    }
+    // Read what we need of `previous` before publishing on_cpu = false:
+    // from then on a joiner may free it.
+    const bool migrate = previous->migrate_pending;
+    const bool dead = previous->state == ThreadState::Dead;
+    const bool detached = previous->detached;
+    previous->migrate_pending = false;
+    __atomic_store_n(&previous->on_cpu, false, __ATOMIC_RELEASE);
     cpu->run_queue_lock.unlock();
-    if (previous == nullptr) return;
-    if (previous->migrate_pending) {
+    if (migrate) {
         // Its affinity no longer allows this CPU: wake it up elsewhere.
-        previous->migrate_pending = false;
+        // (Not freed: it is not dead, and only dead threads are freed.)
         wake_up(previous);
-    } else if (previous->state == ThreadState::Dead) {
-        if (previous->detached) {
+    } else if (dead) {
+        if (detached) {
             {
                 ksync::SpinLockGuard guard(reap_lock);
                 reap_list.push_back(*previous);
@@ -251,9 +269,11 @@ void scheduler_init() {
     if (!thread_create(reaper_main, nullptr, reaper).ok()) kernel::panic("sched: cannot start the reaper thread");
 }
 
+// Two loads (GS base, then the field): with interrupts on, a preemption and
+// migration between them would return the other CPU's thread.
 Thread* current_thread() {
-    Cpu* cpu = kernel::this_cpu();
-    return cpu->current;
+    kernel::IrqSaveGuard irq;
+    return kernel::this_cpu()->current;
 }
 
 void schedule() {
@@ -271,7 +291,7 @@ void schedule() {
         previous->runtime_ns += ran;
         const bool slice_used_up = rq.account(previous->entity, ran);
         if (previous->state == ThreadState::Running && !previous->affinity.has(cpu->arch.index)) {
-            rq.dequeue(previous->entity, DequeueFlags::Migrating);
+            rq.dequeue(previous->entity);
             previous->state = ThreadState::Blocked;
             previous->migrate_pending = true;  // finish_switch() wakes it on an allowed CPU
         } else if (previous->state == ThreadState::Running) {
@@ -291,7 +311,12 @@ void schedule() {
     next->state = ThreadState::Running;
     next->started_running_ns = now;
     if (entity != nullptr && entity->policy != Policy::Fifo) {
-        ktime::timer_arm(cpu->slice_timer, now + rq.time_slice_ns(*entity));
+        // Round robin resumes what is left of its slice (a preempted thread
+        // keeps its place in line, and its time).
+        uint64_t slice = entity->policy == Policy::RoundRobin && entity->slice_remaining_ns != 0
+                             ? entity->slice_remaining_ns
+                             : rq.time_slice_ns(*entity);
+        ktime::timer_arm(cpu->slice_timer, now + slice);
     } else {
         ktime::timer_cancel_sync(cpu->slice_timer);
     }
@@ -329,28 +354,43 @@ void preempt_on_interrupt_exit(bool interrupted_with_interrupts_enabled) {
 
 bool wake_up(Thread* thread) {
     kernel::IrqSaveGuard irq;
-    Cpu* cpu = lock_run_queue_of(thread);
-    const ThreadState state = load_state(*thread);
-    if (state != ThreadState::Blocked && state != ThreadState::Sleeping) {
+    for (;;) {
+        Cpu* cpu = lock_run_queue_of(thread);
+        const ThreadState state = load_state(*thread);
+        if (state != ThreadState::Blocked && state != ThreadState::Sleeping) {
+            cpu->run_queue_lock.unlock();
+            return false;
+        }
+        if (__atomic_load_n(&thread->on_cpu, __ATOMIC_ACQUIRE)) {
+            // Marked itself waiting but has not switched away yet (it cannot
+            // have: that needs this lock). It simply keeps running.
+            thread->state = ThreadState::Running;
+            cpu->run_queue_lock.unlock();
+            return true;
+        }
+        Cpu* target = select_cpu(thread);
+        if (target == cpu) {
+            enqueue_and_check_preempt(cpu, thread, EnqueueFlags::Wakeup);
+            cpu->run_queue_lock.unlock();
+            return true;
+        }
+        // Moving CPUs: hold both queues, so that nobody sees the thread
+        // in between (set_scheduling, set_affinity and other wakers all
+        // lock the queue of thread->cpu), then check nothing changed.
         cpu->run_queue_lock.unlock();
-        return false;
-    }
-    if (__atomic_load_n(&thread->on_cpu, __ATOMIC_ACQUIRE)) {
-        // Marked itself waiting but has not switched away yet (it cannot
-        // have: that needs this lock). It simply keeps running.
-        thread->state = ThreadState::Running;
+        lock_two(cpu, target);
+        const bool unchanged = __atomic_load_n(&thread->cpu, __ATOMIC_ACQUIRE) == cpu->arch.index &&
+                               load_state(*thread) == state && !thread->on_cpu;
+        if (unchanged) {
+            // A sleeping thread's vruntime is on its old queue's scale:
+            // make it relative there, absolute again on the target.
+            thread->entity.vruntime -= cpu->run_queue.min_vruntime();
+            enqueue_and_check_preempt(target, thread, EnqueueFlags::Wakeup | EnqueueFlags::Migrated);
+        }
         cpu->run_queue_lock.unlock();
-        return true;
+        target->run_queue_lock.unlock();
+        if (unchanged) return true;
     }
-    Cpu* target = select_cpu(thread);
-    if (target != cpu) {
-        thread->state = ThreadState::Ready;  // claimed: other wakers back off
-        cpu->run_queue_lock.unlock();
-        target->run_queue_lock.lock();
-    }
-    enqueue_and_check_preempt(target, thread, EnqueueFlags::Wakeup);
-    target->run_queue_lock.unlock();
-    return true;
 }
 
 k::Result<Thread*> thread_create(void (*entry)(void*), void* argument, const ThreadOptions& options) {
@@ -434,8 +474,7 @@ k::Result<void> set_scheduling(Thread* thread, Policy policy, int priority) {
     if (queued) {
         rq.enqueue(thread->entity);
         if (running) rq.set_running(&thread->entity);
-        cpu->need_resched = true;
-        if (cpu != kernel::this_cpu()) arch::lapic_send_ipi(cpu->arch.apic_id, arch::kVectorReschedule);
+        request_reschedule(cpu);
     }
     cpu->run_queue_lock.unlock();
     return result;
@@ -453,14 +492,13 @@ k::Result<void> set_affinity(Thread* thread, const k::CpuMask& mask) {
         // Running there or waiting there: the next schedule() on that CPU
         // moves it (schedule() checks the affinity of the thread it stops).
         if (cpu->run_queue.current() != &thread->entity) {
-            cpu->run_queue.dequeue(thread->entity, DequeueFlags::Migrating);
+            cpu->run_queue.dequeue(thread->entity);
             thread->state = ThreadState::Blocked;
             cpu->run_queue_lock.unlock();
             wake_up(thread);
             return {};
         }
-        cpu->need_resched = true;
-        if (cpu != kernel::this_cpu()) arch::lapic_send_ipi(cpu->arch.apic_id, arch::kVectorReschedule);
+        request_reschedule(cpu);
     }
     cpu->run_queue_lock.unlock();
     return {};
@@ -488,15 +526,26 @@ SchedulerStats scheduler_stats() {
 namespace kernel {
 
 void preempt_disable() {
-    sched::Thread* current = this_cpu()->current;
+    sched::Thread* current = sched::current_thread();
     if (current != nullptr) ++current->preempt_count;
 }
 
 void preempt_enable() {
-    sched::Thread* current = this_cpu()->current;
+    sched::Thread* current = sched::current_thread();
     if (current == nullptr) return;
     VERIFY(current->preempt_count > 0);
-    if (--current->preempt_count == 0 && this_cpu()->need_resched && arch::interrupts_enabled()) sched::schedule();
+    if (--current->preempt_count != 0) return;
+    IrqSaveGuard irq;
+    Cpu* cpu = this_cpu();
+    if (!cpu->need_resched) return;
+    if (irq.interrupts_were_enabled()) {
+        arch::enable_interrupts();
+        sched::schedule();
+    } else {
+        // Cannot switch with interrupts off: have the self-IPI do it when
+        // they come back on.
+        arch::lapic_send_ipi(cpu->arch.apic_id, arch::kVectorReschedule);
+    }
 }
 
 }  // namespace kernel

@@ -20,6 +20,7 @@ public:
     ~IrqSaveGuard() {
         if (were_enabled_) arch::enable_interrupts();
     }
+    bool interrupts_were_enabled() const { return were_enabled_; }
     IrqSaveGuard(const IrqSaveGuard&) = delete;
     IrqSaveGuard& operator=(const IrqSaveGuard&) = delete;
 

@@ -255,3 +255,61 @@ KTEST(sched, thousands_of_threads_without_leaks) {
     KEXPECT(free_after + 64 >= free_before);
     if (free_after + 64 < free_before) ktest_context.fail(__FILE__, __LINE__, "lost %lu frames", free_before - free_after);
 }
+
+// Making a better thread runnable on one's own CPU preempts at once, by
+// creation or by wake-up: the lower-priority thread spins, waiting for the
+// better one to have run, which only preemption can make happen.
+namespace {
+volatile bool better_ran;
+bool spin_until_better_ran() {
+    const uint64_t end = ktime::monotonic_ns() + 200 * kMs;
+    while (!better_ran) {
+        if (ktime::monotonic_ns() > end) return false;
+    }
+    return true;
+}
+}  // namespace
+
+KTEST(sched, a_better_thread_created_here_preempts_at_once) {
+    static volatile bool result;
+    better_ran = false;
+    result = false;
+    auto low = sched::thread_create(
+        [](void*) {
+            auto better = sched::thread_create([](void*) { better_ran = true; }, nullptr,
+                                               options("better", Policy::Fifo, 50, k::CpuMask::only(test_cpu())));
+            result = spin_until_better_ran();
+            if (better.ok()) sched::thread_join(better.value());
+        },
+        nullptr, options("low", Policy::Fifo, 10, k::CpuMask::only(test_cpu())));
+    KASSERT(low.ok());
+    sched::thread_join(low.value());
+    KEXPECT(result);
+}
+
+KTEST(sched, a_better_thread_woken_here_preempts_at_once) {
+    static ksync::WaitQueue queue;
+    static volatile bool go, result;
+    better_ran = false;
+    go = false;
+    result = false;
+    auto better = sched::thread_create(
+        [](void*) {
+            queue.wait_until([] { return go; });
+            better_ran = true;
+        },
+        nullptr, options("better", Policy::Fifo, 50, k::CpuMask::only(test_cpu())));
+    KASSERT(better.ok());
+    while (!queue.has_waiters()) sched::sleep_ns(1 * kMs);
+    auto low = sched::thread_create(
+        [](void*) {
+            go = true;
+            queue.wake_all();
+            result = spin_until_better_ran();
+        },
+        nullptr, options("low", Policy::Fifo, 10, k::CpuMask::only(test_cpu())));
+    KASSERT(low.ok());
+    sched::thread_join(low.value());
+    sched::thread_join(better.value());
+    KEXPECT(result);
+}
