@@ -119,7 +119,24 @@ void enqueue_and_check_preempt(Cpu* cpu, Thread* thread, EnqueueFlags flags) {
     request_reschedule(cpu);
 }
 
-void slice_expired(void* context) { static_cast<Cpu*>(context)->need_resched = true; }
+// A CPU with normal threads waiting asks an idle CPU to come and take one
+// (idle CPUs sleep in hlt and pull work only when something wakes them).
+// Called at the end of a time slice, i.e. only while this CPU is busy.
+void kick_an_idle_cpu(Cpu* busy) {
+    if (busy->run_queue.normal_count() < 2) return;
+    for (unsigned i = 0; Cpu* cpu = kernel::cpu_by_index(i); ++i) {
+        if (cpu != busy && cpu->online && cpu_is_idle(cpu)) {
+            arch::lapic_send_ipi(cpu->arch.apic_id, arch::kVectorReschedule);
+            return;
+        }
+    }
+}
+
+void slice_expired(void* context) {
+    auto cpu = static_cast<Cpu*>(context);
+    cpu->need_resched = true;
+    kick_an_idle_cpu(cpu);
+}
 
 // Runs on the CPU that just switched, in the thread that now runs (at the
 // end of schedule(), or first thing in a new thread), with that CPU's run

@@ -313,3 +313,32 @@ KTEST(sched, a_better_thread_woken_here_preempts_at_once) {
     sched::thread_join(better.value());
     KEXPECT(result);
 }
+
+// Normal threads piled on one CPU spread out: once allowed everywhere, the
+// busy CPU's slice ends kick idle CPUs, which pull threads over.
+KTEST(sched, busy_cpus_shed_normal_threads_to_idle_ones) {
+    if (kernel::cpu_count() < 2) KSKIP("needs two CPUs");
+    static volatile bool stop;
+    static volatile uint32_t cpus_used[4];
+    stop = false;
+    Thread* threads[4];
+    for (int i = 0; i < 4; ++i) {
+        cpus_used[i] = 0;
+        auto t = sched::thread_create(
+            [](void* arg) {
+                auto slot = static_cast<volatile uint32_t*>(arg);
+                while (!stop) *slot = *slot | (1u << (kernel::this_cpu()->arch.index & 31));
+            },
+            const_cast<uint32_t*>(&cpus_used[i]), options("piled", Policy::Normal, 0, k::CpuMask::only(0)));
+        KASSERT(t.ok());
+        threads[i] = t.value();
+    }
+    for (Thread* t : threads) KASSERT(sched::set_affinity(t, k::CpuMask::all()).ok());
+    sched::sleep_ns(300 * kMs);
+    stop = true;
+    uint32_t all = 0;
+    for (int i = 0; i < 4; ++i) all |= cpus_used[i];
+    for (Thread* t : threads) sched::thread_join(t);
+    // At least one thread moved off CPU 0.
+    KEXPECT(all & ~1u);
+}
