@@ -342,3 +342,71 @@ KTEST(sched, busy_cpus_shed_normal_threads_to_idle_ones) {
     // At least one thread moved off CPU 0.
     KEXPECT(all & ~1u);
 }
+
+// Stress, bounded by operation count: threads on every CPU wake each other
+// through wait queues with and without time-outs, yield, sleep, and have
+// their affinity and priority changed under them. Passes if every thread
+// finishes its rounds (no lost wake-up, no hang, no corrupted queue: the
+// run queues VERIFY their own invariants) and the token count adds up.
+KTEST(sched, stress_wakeups_migrations_and_priority_changes) {
+    constexpr int kThreads = 8;
+    constexpr int kRounds = 400;
+    static ksync::WaitQueue queue;
+    static volatile uint64_t tokens;
+    static volatile uint64_t finished;
+    static Thread* threads[kThreads];
+    tokens = 0;
+    finished = 0;
+    struct Worker {
+        static void run(void* arg) {
+            const uint64_t me = reinterpret_cast<uint64_t>(arg);
+            uint64_t seed = me * 0x9e3779b97f4a7c15ull + 1;
+            for (int round = 0; round < kRounds; ++round) {
+                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                switch ((seed >> 33) % 6) {
+                    case 0:  // wait (with a time-out, so nobody hangs if everyone waits)
+                        queue.wait_until([] { return tokens % 3 == 0; }, ktime::monotonic_ns() + 2 * kMs);
+                        break;
+                    case 1:
+                        __atomic_fetch_add(&tokens, 1, __ATOMIC_RELAXED);
+                        queue.wake_all();
+                        break;
+                    case 2:
+                        sched::yield();
+                        break;
+                    case 3: {
+                        Thread* other = threads[(seed >> 40) % kThreads];
+                        unsigned cpu = static_cast<unsigned>((seed >> 20) % kernel::cpu_count());
+                        if (other != nullptr) (void)sched::set_affinity(other, (seed & 1) ? k::CpuMask::all() : k::CpuMask::only(cpu));
+                        break;
+                    }
+                    case 4: {
+                        Thread* other = threads[(seed >> 44) % kThreads];
+                        if (other != nullptr) (void)sched::set_scheduling(other, Policy::Normal, static_cast<int>((seed >> 50) % 10));
+                        break;
+                    }
+                    default:
+                        sched::sleep_ns(((seed >> 36) % 200) * 1000);
+                        queue.wake_one();
+                        break;
+                }
+            }
+            __atomic_fetch_add(&finished, 1, __ATOMIC_RELAXED);
+            queue.wake_all();
+        }
+    };
+    for (int i = 0; i < kThreads; ++i) threads[i] = nullptr;
+    for (int i = 0; i < kThreads; ++i) {
+        auto t = sched::thread_create(Worker::run, reinterpret_cast<void*>(static_cast<uint64_t>(i)),
+                                      options("stress", Policy::Normal, 0));
+        KASSERT(t.ok());
+        __atomic_store_n(&threads[i], t.value(), __ATOMIC_RELEASE);
+    }
+    bool all_done = queue.wait_until([] { return finished == kThreads; }, ktime::monotonic_ns() + 60000 * kMs);
+    KEXPECT(all_done);
+    for (int i = 0; i < kThreads; ++i) {
+        Thread* t = threads[i];
+        __atomic_store_n(&threads[i], static_cast<Thread*>(nullptr), __ATOMIC_RELEASE);
+        if (all_done) sched::thread_join(t);
+    }
+}

@@ -1,6 +1,8 @@
 // Several CPUs: all came up, each runs functions sent to it, a kernel
 // mapping changed on one CPU is seen changed on every CPU (TLB shootdown),
 // interrupts are counted, time agrees between CPUs.
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/lapic.h"
 #include "kernel/boot_info.h"
 #include "kernel/cpu.h"
@@ -129,4 +131,17 @@ KTEST(irq, ioapic_routes_the_pit_and_masking_stops_it) {
     kirq::free_irq(vector.value());
     KEXPECT(while_enabled >= 5);
     KEXPECT_EQ(after_mask, at_mask);
+}
+
+KTEST(smp, pcid_enabled_when_the_cpu_has_it) {
+    if (!arch::cpu_features().pcid) KSKIP("CPU without PCID");
+    // Every CPU, not only this one.
+    static volatile uint32_t enabled_on;
+    enabled_on = 0;
+    for (unsigned i = 0; i < kernel::cpu_count(); ++i) {
+        kernel::call_on_cpu(i, [](void*) {
+            if (arch::read_cr4() & (1u << 17)) __atomic_fetch_add(&enabled_on, 1, __ATOMIC_RELAXED);
+        }, nullptr);
+    }
+    KEXPECT_EQ(enabled_on, kernel::cpu_count());
 }
