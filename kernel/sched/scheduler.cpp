@@ -497,6 +497,22 @@ k::Result<void> set_scheduling(Thread* thread, Policy policy, int priority) {
     return result;
 }
 
+void set_effective_prio(Thread* thread, int prio) {
+    kernel::IrqSaveGuard irq;
+    Cpu* cpu = lock_run_queue_of(thread);
+    const bool boosted = prio < thread->entity.prio;
+    cpu->run_queue.change_effective_prio(thread->entity, prio);
+    if (thread->entity.on_queue) {
+        Thread* running = cpu->current;
+        if (running == thread) {
+            if (!boosted) request_reschedule(cpu);  // someone may now outrank it
+        } else if (running == cpu->idle || cpu->run_queue.should_preempt(&running->entity, thread->entity)) {
+            request_reschedule(cpu);
+        }
+    }
+    cpu->run_queue_lock.unlock();
+}
+
 k::Result<void> set_affinity(Thread* thread, const k::CpuMask& mask) {
     bool any_online = false;
     for (unsigned i = 0; kernel::Cpu* cpu = kernel::cpu_by_index(i); ++i) any_online |= cpu->online && mask.has(i);

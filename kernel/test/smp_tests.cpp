@@ -102,9 +102,10 @@ KTEST(smp, monotonic_clock_agrees_between_cpus) {
 }
 
 // A device interrupt through the I/O APIC: the PIT's ISA IRQ 0, wherever
-// the MADT's overrides route it (usually GSI 2), reaches a handler while
-// unmasked and stops when masked.
+// the MADT's overrides route it (usually GSI 2), reaches a hard-IRQ handler
+// while unmasked and stops when masked.
 #include "arch/x86_64/pit.h"
+#include "kernel/irq/threaded_irq.h"
 #include "kernel/platform.h"
 
 KTEST(irq, ioapic_routes_the_pit_and_masking_stops_it) {
@@ -114,34 +115,24 @@ KTEST(irq, ioapic_routes_the_pit_and_masking_stops_it) {
     const uint32_t gsi = acpi.gsi_for_isa_irq(0, &flags);
     static volatile uint64_t ticks;
     ticks = 0;
-    auto vector = kirq::request_irq(gsi, flags.trigger == k::IrqTrigger::Level,
-                                    flags.polarity == k::IrqPolarity::ActiveLow,
-                                    [](void*) { ticks = ticks + 1; }, nullptr, "pit-test");
-    KASSERT(vector.ok());
+    kirq::LineTrigger trigger{flags.trigger == k::IrqTrigger::Level, flags.polarity == k::IrqPolarity::ActiveLow};
+    auto action = kirq::request_threaded_irq(
+        gsi, trigger,
+        [](void*) {
+            ticks = ticks + 1;
+            return kirq::IrqReturn::Handled;
+        },
+        nullptr, 0, "pit-hardirq", nullptr);
+    KASSERT(action.ok());
     arch::pit_channel0_start_periodic(1000);
-    kirq::enable(vector.value());
     sched::sleep_ns(30000000);
     const uint64_t while_enabled = ticks;
-    kirq::disable(vector.value());
+    kirq::free_threaded_irq(action.value());  // masks the line: nobody left on it
     sched::sleep_ns(2000000);
     const uint64_t at_mask = ticks;
     sched::sleep_ns(30000000);
     const uint64_t after_mask = ticks;
     arch::pit_channel0_stop();
-    kirq::free_irq(vector.value());
     KEXPECT(while_enabled >= 5);
     KEXPECT_EQ(after_mask, at_mask);
-}
-
-KTEST(smp, pcid_enabled_when_the_cpu_has_it) {
-    if (!arch::cpu_features().pcid) KSKIP("CPU without PCID");
-    // Every CPU, not only this one.
-    static volatile uint32_t enabled_on;
-    enabled_on = 0;
-    for (unsigned i = 0; i < kernel::cpu_count(); ++i) {
-        kernel::call_on_cpu(i, [](void*) {
-            if (arch::read_cr4() & (1u << 17)) __atomic_fetch_add(&enabled_on, 1, __ATOMIC_RELAXED);
-        }, nullptr);
-    }
-    KEXPECT_EQ(enabled_on, kernel::cpu_count());
 }
