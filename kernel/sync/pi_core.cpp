@@ -35,7 +35,7 @@ void attach_top_to_owner(Lock& lock) {
 // bound slipped through.
 void adjust_chain(Task& start, PrioChangeSink& sink) {
     Task* task = &start;
-    for (int depth = 0; depth < kMaxChainDepth + 1; ++depth) {
+    for (int depth = 0; depth < kMaxChainDepth; ++depth) {
         const int old_prio = task->prio;
         const int new_prio = effective_prio(*task);
         if (new_prio == old_prio) return;

@@ -57,7 +57,6 @@
 //
 // The kernel embeds a Task in each thread and a Waiter in the stack frame of
 // the blocking call, and finds the thread from the Task with container_of.
-#include <stddef.h>
 #include <stdint.h>
 
 #include "kernel/sched/sched_entity.h"
@@ -154,7 +153,7 @@ inline int effective_prio(const Task& task) {
 void acquire_uncontended(Lock& lock, Task& task);
 
 // `task` (not blocked elsewhere) starts waiting for `lock`, which another
-// task owns; `waiter` is fresh and stays untouched by the caller until
+// task owns; `waiter` is in no queue, and the caller leaves it alone until
 // release() hands the lock over or unblock() withdraws it. The waiter is
 // queued at task.prio; if it became the lock's top waiter the owner inherits
 // its priority, and so on up the chain.

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <functional>
-#include <map>
 #include <memory>
 #include <ostream>
 #include <random>
@@ -25,7 +24,9 @@ struct Change {
     bool operator==(const Change&) const = default;
 };
 
-void PrintTo(const Change& c, std::ostream* os) { *os << "{task " << c.task << ": " << c.old_prio << " -> " << c.new_prio << "}"; }
+void PrintTo(const Change& c, std::ostream* os) {
+    *os << "{task " << c.task << ": " << c.old_prio << " -> " << c.new_prio << "}";
+}
 
 // Records what the kernel's run-queue hook would be told.
 class RecordingSink final : public ksync::pi::PrioChangeSink {
