@@ -252,6 +252,10 @@ bool pull_work(Cpu* self) {
 
 }  // namespace
 
+// Defined in kernel/sync/pi_mutex.cpp: tells priority inheritance that a
+// thread's base priority changed (it recomputes and propagates the boost).
+void pi_base_prio_changed(Thread* thread);
+
 // The first thing a new thread runs (from arch_thread_trampoline).
 extern "C" [[noreturn]] void thread_start(void (*entry)(void*), void* argument) {
     finish_switch();
@@ -428,6 +432,8 @@ k::Result<Thread*> thread_create(void (*entry)(void*), void* argument, const Thr
         return k::error(!configured.ok() ? configured.error() : stack.error());
     }
     init_thread_common(thread);
+    thread->pi_task.base_prio = thread->entity.base_prio;
+    thread->pi_task.prio = thread->entity.prio;
     thread->name = options.name;
     thread->affinity = options.affinity;
     thread->detached = options.detached;
@@ -494,6 +500,7 @@ k::Result<void> set_scheduling(Thread* thread, Policy policy, int priority) {
         request_reschedule(cpu);
     }
     cpu->run_queue_lock.unlock();
+    if (result.ok()) pi_base_prio_changed(thread);
     return result;
 }
 

@@ -57,6 +57,7 @@ k::Result<void> set_scheduling(Thread* thread, Policy policy, int priority);
 // Priority inheritance: sets the effective priority (0..139, lower is
 // better) without touching the base one; requeues and preempts as needed.
 void set_effective_prio(Thread* thread, int prio);
+void pi_base_prio_changed(Thread* thread);
 k::Result<void> set_affinity(Thread* thread, const k::CpuMask& mask);
 
 // Hook for the interrupt path: switch threads if this CPU needs to.

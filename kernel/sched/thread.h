@@ -4,6 +4,7 @@
 
 #include "kernel/mm/kernel_stack.h"
 #include "kernel/sched/sched_entity.h"
+#include "kernel/sync/pi_core.h"
 #include "kernel/time/timers.h"
 #include "libk/cpu_mask.h"
 #include "libk/list.h"
@@ -56,6 +57,11 @@ struct Thread {
     uint64_t started_running_ns = 0;
     uint64_t runtime_ns = 0;
     uint64_t switches = 0;
+
+    // Priority inheritance (kernel/sync/pi_mutex.cpp): the PI view of this
+    // thread (base and effective priority, the locks it owns with waiters,
+    // the lock it waits for), guarded by the global PI lock.
+    ksync::pi::Task pi_task;
 
     // Detached threads wait for the reaper on this list once Dead.
     k::ListNode reap_node;
