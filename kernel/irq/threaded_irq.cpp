@@ -15,8 +15,8 @@ namespace kirq {
 namespace {
 // Storm detection: this many interrupts nobody claimed within the window
 // means a stuck or misconfigured device; the line is disabled.
-constexpr uint64_t kStormWindowNs = 100000000;
-constexpr uint32_t kStormThreshold = 1000;
+uint64_t storm_window_ns = 100000000;
+uint32_t storm_threshold = 1000;
 }  // namespace
 
 // One interrupt line (GSI) and the actions sharing it.
@@ -86,15 +86,15 @@ void dispatch_line(void* context) {
     }
     if (claimed) return;
     const uint64_t now = ktime::monotonic_ns();
-    if (now - line->window_start_ns > kStormWindowNs) {
+    if (now - line->window_start_ns > storm_window_ns) {
         line->window_start_ns = now;
         line->unhandled_in_window = 0;
     }
-    if (++line->unhandled_in_window >= kStormThreshold && !line->disabled) {
+    if (++line->unhandled_in_window >= storm_threshold && !line->disabled) {
         line->disabled = true;
         arch::ioapic_set_masked(line->gsi, true);
         log_error("irq: GSI %u: %u interrupts nobody handled within %lu ms; line disabled", line->gsi,
-                  kStormThreshold, kStormWindowNs / 1000000);
+                  storm_threshold, storm_window_ns / 1000000);
     }
 }
 
@@ -220,6 +220,11 @@ k::Result<void> set_irq_thread_priority(IrqAction* action, int rt_priority) {
 k::Result<void> set_irq_thread_affinity(IrqAction* action, const k::CpuMask& mask) {
     if (action->thread == nullptr) return k::error(k::Errno::einval);
     return sched::set_affinity(action->thread, mask);
+}
+
+void set_storm_limits(uint32_t unhandled, uint64_t window_ns) {
+    storm_threshold = unhandled;
+    storm_window_ns = window_ns;
 }
 
 IrqActionStats irq_action_stats(const IrqAction* action) {

@@ -53,4 +53,9 @@ struct IrqActionStats {
 };
 IrqActionStats irq_action_stats(const IrqAction* action);
 
+// Storm detection: `unhandled` interrupts nobody claimed within `window_ns`
+// disable the line (default: 1000 within 100 ms). Tests lower it so that an
+// emulator that coalesces timer ticks under load still reaches it.
+void set_storm_limits(uint32_t unhandled, uint64_t window_ns);
+
 }  // namespace kirq

@@ -483,6 +483,16 @@ void sleep_until(uint64_t deadline_ns) {
     }
 }
 
+void block_and_relock(ksync::SpinLock& held, uint64_t deadline_ns) {
+    Thread* self = current_thread();
+    store_state(*self, deadline_ns == kForever ? ThreadState::Blocked : ThreadState::Sleeping);
+    if (deadline_ns != kForever) ktime::timer_arm(self->wake_timer, deadline_ns);
+    held.unlock();
+    schedule();
+    if (deadline_ns != kForever) ktime::timer_cancel_sync(self->wake_timer);
+    held.lock();
+}
+
 void sleep_ns(uint64_t ns) { sleep_until(ktime::monotonic_ns() + ns); }
 
 k::Result<void> set_scheduling(Thread* thread, Policy policy, int priority) {

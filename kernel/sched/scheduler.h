@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "kernel/sched/thread.h"
+#include "kernel/sync/spinlock.h"
 #include "libk/result.h"
 
 namespace sched {
@@ -49,6 +50,16 @@ void schedule();
 // Sleeps until the monotonic clock reaches deadline_ns.
 void sleep_until(uint64_t deadline_ns);
 void sleep_ns(uint64_t ns);
+
+// The sleeping step every blocking primitive shares. The caller holds
+// `held`, the spinlock of the structure it waits on (interrupts off), and
+// has made itself findable there by wakers. This marks the thread waiting
+// (Sleeping if there is a deadline, which arms its wake timer; Blocked
+// otherwise), releases `held`, and switches away. It returns once woken or
+// timed out, with `held` taken again and interrupts still off. A wake-up
+// between the release and the switch is not lost: the thread just keeps
+// running (see wake_up()).
+void block_and_relock(ksync::SpinLock& held, uint64_t deadline_ns);
 
 // Makes a Blocked or Sleeping thread runnable; false if it was not waiting.
 bool wake_up(Thread* thread);

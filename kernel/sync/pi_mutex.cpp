@@ -108,13 +108,7 @@ k::Result<void> PiMutex::lock_slow(uint64_t deadline_ns) {
             pi_lock.unlock();
             return k::error(k::Errno::etimedout);
         }
-        sched::store_state(*self, deadline_ns == sched::kForever ? sched::ThreadState::Blocked
-                                                                 : sched::ThreadState::Sleeping);
-        if (deadline_ns != sched::kForever) ktime::timer_arm(self->wake_timer, deadline_ns);
-        pi_lock.unlock();
-        sched::schedule();
-        if (deadline_ns != sched::kForever) ktime::timer_cancel_sync(self->wake_timer);
-        pi_lock.lock();
+        sched::block_and_relock(pi_lock, deadline_ns);
     }
 }
 

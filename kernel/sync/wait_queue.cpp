@@ -13,18 +13,11 @@ bool WaitQueue::wait(bool (*cond)(void*), void* context, uint64_t deadline_ns) {
     bool satisfied = cond(context);
     while (!satisfied) {
         if (deadline_ns != sched::kForever && ktime::monotonic_ns() >= deadline_ns) break;
-        // Mark ourselves waiting before dropping the lock: a waker that
-        // comes now finds us on the list and makes us runnable again, and
-        // schedule() then does not switch away for good.
+        // On the list before the lock drops: a waker that comes in between
+        // finds us and makes us runnable again (block_and_relock).
         self->timed_out = false;
         waiters_.push_back(*self);
-        sched::store_state(*self, deadline_ns == sched::kForever ? sched::ThreadState::Blocked
-                                                                 : sched::ThreadState::Sleeping);
-        if (deadline_ns != sched::kForever) ktime::timer_arm(self->wake_timer, deadline_ns);
-        lock_.unlock();
-        sched::schedule();
-        if (deadline_ns != sched::kForever) ktime::timer_cancel_sync(self->wake_timer);
-        lock_.lock();
+        sched::block_and_relock(lock_, deadline_ns);
         if (self->wait_node.is_linked()) waiters_.remove(*self);
         satisfied = cond(context);
     }

@@ -104,7 +104,8 @@ KTEST(threaded_irq, unhandled_storm_disables_the_line) {
         },
         nullptr, 0, "deaf", &counters);
     KASSERT(action.ok());
-    arch::pit_channel0_start_periodic(20000);
+    kirq::set_storm_limits(100, 100 * kMs);
+    arch::pit_channel0_start_periodic(5000);
     const uint64_t deadline = ktime::monotonic_ns() + 2000 * kMs;
     while (!kirq::irq_action_stats(action.value()).line_disabled && ktime::monotonic_ns() < deadline) {
         sched::sleep_ns(5 * kMs);
@@ -113,6 +114,7 @@ KTEST(threaded_irq, unhandled_storm_disables_the_line) {
     const uint64_t at_disable = counters.primary;
     sched::sleep_ns(20 * kMs);
     arch::pit_channel0_stop();
+    kirq::set_storm_limits(1000, 100 * kMs);
     KEXPECT(disabled);
     KEXPECT(counters.primary <= at_disable + 1);
     kirq::free_threaded_irq(action.value());
