@@ -31,6 +31,7 @@ struct Cpu {
     sched::Thread* idle = nullptr;
     sched::Thread* switched_from = nullptr;  // finish_switch() releases it
     volatile bool need_resched = false;
+    uint32_t irqsave_spinlocks_held = 0;  // lockdep: guards open on this CPU
     ktime::KernelTimer slice_timer;  // ends the current thread's time slice
 
     // Timers (kernel/time/timers.cpp), ordered by deadline; the local APIC

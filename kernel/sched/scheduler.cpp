@@ -11,6 +11,7 @@
 #include "kernel/mm/kmalloc.h"
 #include "kernel/panic.h"
 #include "kernel/sync/guards.h"
+#include "kernel/sync/lockdep.h"
 #include "kernel/sync/wait_queue.h"
 #include "kernel/time/clock.h"
 #include "libk/container_of.h"
@@ -298,6 +299,7 @@ Thread* current_thread() {
 }
 
 void schedule() {
+    lockdep::context_switch_check(__builtin_return_address(0));
     kernel::IrqSaveGuard irq;
     Cpu* cpu = kernel::this_cpu();
     Thread* previous = cpu->current;
@@ -473,6 +475,7 @@ void thread_join(Thread* thread) {
 }
 
 void sleep_until(uint64_t deadline_ns) {
+    lockdep::might_sleep("sleep", __builtin_return_address(0));
     Thread* self = current_thread();
     while (ktime::monotonic_ns() < deadline_ns) {
         kernel::IrqSaveGuard irq;

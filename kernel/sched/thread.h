@@ -63,6 +63,17 @@ struct Thread {
     // the lock it waits for), guarded by the global PI lock.
     ksync::pi::Task pi_task;
 
+    // The sleeping locks this thread holds, innermost last (kernel/sync/
+    // lockdep.cpp, debug builds): what a newly taken lock is ordered after.
+    struct HeldLock {
+        const void* lock;
+        const void* site;
+        uint8_t mode;
+    };
+    static constexpr unsigned kMaxHeldLocks = 16;
+    HeldLock held_locks[kMaxHeldLocks] = {};
+    uint8_t held_lock_count = 0;
+
     // Detached threads wait for the reaper on this list once Dead.
     k::ListNode reap_node;
 };

@@ -7,6 +7,7 @@
 //   SpinLockIrqSave     interrupts off + a spinlock: the lock for data an
 //                       interrupt handler also touches
 #include "arch/x86_64/cpu.h"
+#include "kernel/sync/lockdep.h"
 #include "kernel/sync/spinlock.h"
 
 namespace kernel {
@@ -38,8 +39,14 @@ public:
 
 class SpinLockIrqSave {
 public:
-    explicit SpinLockIrqSave(ksync::SpinLock& lock) : lock_(lock) { lock_.lock(); }
-    ~SpinLockIrqSave() { lock_.unlock(); }
+    explicit SpinLockIrqSave(ksync::SpinLock& lock) : lock_(lock) {
+        lock_.lock();
+        lockdep::spinlock_guard_entered();
+    }
+    ~SpinLockIrqSave() {
+        lockdep::spinlock_guard_left();
+        lock_.unlock();
+    }
     SpinLockIrqSave(const SpinLockIrqSave&) = delete;
     SpinLockIrqSave& operator=(const SpinLockIrqSave&) = delete;
 

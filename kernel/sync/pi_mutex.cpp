@@ -2,6 +2,7 @@
 
 #include "kernel/sched/scheduler.h"
 #include "kernel/sync/guards.h"
+#include "kernel/sync/lockdep.h"
 #include "kernel/time/clock.h"
 #include "libk/container_of.h"
 #include "libk/verify.h"
@@ -41,16 +42,26 @@ sched::Thread* PiMutex::owner() const {
 
 bool PiMutex::try_lock() {
     uintptr_t expected = 0;
-    return __atomic_compare_exchange_n(&owner_word_, &expected, word_of(sched::current_thread()), false,
-                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+    const bool taken = __atomic_compare_exchange_n(&owner_word_, &expected, word_of(sched::current_thread()), false,
+                                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+    if (taken) lockdep::acquired(this, "PI mutex", lockdep::Mode::Exclusive, __builtin_return_address(0));
+    return taken;
 }
 
 k::Result<void> PiMutex::lock(uint64_t deadline_ns) {
-    if (try_lock()) return {};
-    return lock_slow(deadline_ns);
+    const void* site = __builtin_return_address(0);
+    lockdep::acquire_intent(this, "PI mutex", lockdep::Mode::Exclusive, site);
+    uintptr_t expected = 0;
+    if (!__atomic_compare_exchange_n(&owner_word_, &expected, word_of(sched::current_thread()), false,
+                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        TRY(lock_slow(deadline_ns));
+    }
+    lockdep::acquired(this, "PI mutex", lockdep::Mode::Exclusive, site);
+    return {};
 }
 
 void PiMutex::unlock() {
+    lockdep::released(this);
     uintptr_t expected = word_of(sched::current_thread());
     if (__atomic_compare_exchange_n(&owner_word_, &expected, 0, false, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) return;
     unlock_slow();

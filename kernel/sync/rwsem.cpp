@@ -2,6 +2,7 @@
 
 #include "kernel/sched/scheduler.h"
 #include "kernel/sync/guards.h"
+#include "kernel/sync/lockdep.h"
 
 namespace ksync {
 
@@ -11,17 +12,41 @@ namespace {
 void note_grant(RwsemWaiter&) {}
 }  // namespace
 
+namespace {
+lockdep::Mode mode_of(bool writer) { return writer ? lockdep::Mode::Exclusive : lockdep::Mode::Shared; }
+}  // namespace
+
 bool Rwsem::try_down_read() {
-    kernel::SpinLockIrqSave guard(lock_);
-    return state_.try_read();
+    bool taken;
+    {
+        kernel::SpinLockIrqSave guard(lock_);
+        taken = state_.try_read();
+    }
+    if (taken) lockdep::acquired(this, "rwsem", lockdep::Mode::Shared, __builtin_return_address(0));
+    return taken;
 }
 
 bool Rwsem::try_down_write() {
-    kernel::SpinLockIrqSave guard(lock_);
-    return state_.try_write();
+    bool taken;
+    {
+        kernel::SpinLockIrqSave guard(lock_);
+        taken = state_.try_write();
+    }
+    if (taken) lockdep::acquired(this, "rwsem", lockdep::Mode::Exclusive, __builtin_return_address(0));
+    return taken;
 }
 
+// down_read/down_write are inline, so the return address here is in their
+// caller: the call site lockdep reports.
 bool Rwsem::down(bool writer, uint64_t deadline_ns) {
+    const void* site = __builtin_return_address(0);
+    lockdep::acquire_intent(this, "rwsem", mode_of(writer), site, state_.queued() != 0);
+    if (!down_blocking(writer, deadline_ns)) return false;
+    lockdep::acquired(this, "rwsem", mode_of(writer), site);
+    return true;
+}
+
+bool Rwsem::down_blocking(bool writer, uint64_t deadline_ns) {
     RwsemWaiter waiter = writer ? RwsemWaiter::for_write(sched::current_thread())
                                 : RwsemWaiter::for_read(sched::current_thread());
     {
@@ -44,6 +69,7 @@ bool Rwsem::down(bool writer, uint64_t deadline_ns) {
 }
 
 void Rwsem::up_read() {
+    lockdep::released(this);
     {
         kernel::SpinLockIrqSave guard(lock_);
         state_.read_unlock(note_grant);
@@ -52,6 +78,7 @@ void Rwsem::up_read() {
 }
 
 void Rwsem::up_write() {
+    lockdep::released(this);
     {
         kernel::SpinLockIrqSave guard(lock_);
         state_.write_unlock(note_grant);
@@ -65,6 +92,8 @@ void Rwsem::downgrade_write() {
         state_.downgrade_write(note_grant);
     }
     granted_.wake_all();
+    lockdep::released(this);
+    lockdep::acquired(this, "rwsem", lockdep::Mode::Shared, __builtin_return_address(0));
 }
 
 int Rwsem::readers() {

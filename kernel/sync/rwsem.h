@@ -36,6 +36,7 @@ public:
 
 private:
     bool down(bool writer, uint64_t deadline_ns);
+    bool down_blocking(bool writer, uint64_t deadline_ns);
 
     SpinLock lock_;      // guards state_; interrupts off while held
     RwsemState state_;

@@ -2,11 +2,13 @@
 
 #include "kernel/sched/scheduler.h"
 #include "kernel/sync/guards.h"
+#include "kernel/sync/lockdep.h"
 #include "kernel/time/clock.h"
 
 namespace ksync {
 
 bool WaitQueue::wait(bool (*cond)(void*), void* context, uint64_t deadline_ns) {
+    lockdep::might_sleep("waiting on a wait queue", __builtin_return_address(0));
     sched::Thread* self = sched::current_thread();
     kernel::IrqSaveGuard irq;
     lock_.lock();
