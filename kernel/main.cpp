@@ -7,6 +7,7 @@
 #include "kernel/boot_info.h"
 #include "kernel/console.h"
 #include "kernel/cpu.h"
+#include "kernel/drivers/console_input.h"
 #include "kernel/drivers/fb_console.h"
 #include "kernel/irq/irq.h"
 #include "kernel/ksyms.h"
@@ -123,6 +124,7 @@ extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) 
     kernel::platform_init();
     sched::scheduler_init();
     arch::enable_interrupts();
+    drivers::start_console_input();
 
     if (k::StringView crash; cmdline.get("crash", crash)) {
         // For the runner's panic test: a deliberate kernel bug.

@@ -16,6 +16,11 @@ output to match; --expect-exit says which verdict counts as success
 (success, failure or timeout: the panic and no-long-mode tests want the
 latter two).
 
+Typing into the guest (for the input tests): --type TEXT sends TEXT as
+keystrokes to the guest's PS/2 keyboard through the QEMU monitor (on a
+Unix socket, only then), --serial-input TEXT writes TEXT to COM1's input
+(QEMU's stdin); both --type-delay seconds after QEMU starts.
+
 Benchmarks and some tests want other machines: --smp, --mem, --cpu,
 --accel (tcg, or kvm where /dev/kvm really runs this kernel: not under
 PVM), --icount (deterministic instruction counting for benchmarks).
@@ -24,6 +29,7 @@ import argparse
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -93,6 +99,70 @@ def memory_bytes(size):
     return int(size) << 20  # QEMU's default unit is MiB
 
 
+# QEMU `sendkey` names (QKeyCode) for the characters --type can type: the
+# US layout, the same one the kernel's decoder uses.
+_KEY_NAMES = {" ": "spc", "\n": "ret", "\b": "backspace", "\t": "tab", "-": "minus", "=": "equal",
+              "[": "bracket_left", "]": "bracket_right", "\\": "backslash", ";": "semicolon",
+              "'": "apostrophe", "`": "grave_accent", ",": "comma", ".": "dot", "/": "slash"}
+_SHIFTED = {"!": "1", "@": "2", "#": "3", "$": "4", "%": "5", "^": "6", "&": "7", "*": "8", "(": "9",
+            ")": "0", "_": "-", "+": "=", "{": "[", "}": "]", "|": "\\", ":": ";", '"': "'", "~": "`",
+            "<": ",", ">": ".", "?": "/"}
+
+
+def decode_escapes(text):
+    """\\n, \\b, \\t and \\\\ in --type/--serial-input text, so a shell can pass
+    Enter and Backspace."""
+    return re.sub(r"\\([nbt\\])", lambda m: {"n": "\n", "b": "\b", "t": "\t", "\\": "\\"}[m.group(1)], text)
+
+
+def sendkey_name(char):
+    """The sendkey argument that types `char`, e.g. 'a', 'shift-a', 'ret'."""
+    if char.isascii() and (char.islower() or char.isdigit()):
+        return char
+    if char.isascii() and char.isupper():
+        return "shift-" + char.lower()
+    if char in _KEY_NAMES:
+        return _KEY_NAMES[char]
+    if char in _SHIFTED:
+        return "shift-" + sendkey_name(_SHIFTED[char])
+    raise ValueError("qemu_run: --type cannot type %r" % char)
+
+
+def type_into_guest(opts, process, monitor_path, stop):
+    """After --type-delay seconds: --serial-input into QEMU's stdin (COM1),
+    --type as keystrokes through the monitor. Runs in its own thread."""
+    if stop.wait(opts.type_delay):
+        return
+    if opts.serial_input is not None:
+        try:
+            process.stdin.write(decode_escapes(opts.serial_input).encode("utf-8"))
+            process.stdin.flush()
+        except OSError as error:
+            print("qemu_run: cannot write to the guest's serial input: %s" % error, file=sys.stderr)
+    if opts.type is None:
+        return
+    try:
+        monitor = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        for attempt in range(50):  # QEMU creates the socket as it starts
+            try:
+                monitor.connect(monitor_path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if attempt == 49 or stop.wait(0.1):
+                    raise
+        monitor.settimeout(5)
+        for char in decode_escapes(opts.type):
+            if stop.is_set():
+                break
+            monitor.sendall(("sendkey %s\n" % sendkey_name(char)).encode())
+            # One key at a time, with room for the press and the release
+            # (sendkey holds the key 100 ms by default).
+            stop.wait(0.15)
+        monitor.close()
+    except OSError as error:
+        print("qemu_run: cannot type through the monitor: %s" % error, file=sys.stderr)
+
+
 def qemu_command(opts, workdir):
     machine = opts.machine
     extra = []
@@ -149,11 +219,19 @@ def run(opts):
         if opts.interactive:
             display = ["-display", "gtk"] if os.environ.get("DISPLAY") else ["-display", "none"]
             return subprocess.call(cmd + ["-serial", "mon:stdio"] + display) == 0, "", ""
-        cmd += ["-display", "none", "-serial", "stdio", "-monitor", "none"]
+        monitor_path = os.path.join(workdir, "monitor.sock")
+        monitor = ["unix:%s,server,nowait" % monitor_path] if opts.type is not None else ["none"]
+        cmd += ["-display", "none", "-serial", "stdio", "-monitor"] + monitor
         if opts.verbose:
             print("qemu_run:", " ".join(cmd), file=sys.stderr)
-        process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT)
+        typing = opts.type is not None or opts.serial_input is not None
+        process = subprocess.Popen(cmd, stdin=subprocess.PIPE if opts.serial_input is not None else subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        stop_typing = threading.Event()
+        if typing:
+            typist = threading.Thread(target=type_into_guest, args=(opts, process, monitor_path, stop_typing),
+                                      daemon=True)
+            typist.start()
         lines = []
 
         def reader():
@@ -173,7 +251,13 @@ def run(opts):
             timed_out = True
             process.kill()
             process.wait()
+        stop_typing.set()
         thread.join(timeout=5)
+        if process.stdin:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
         output = "".join(lines)
         code = process.returncode
 
@@ -217,6 +301,11 @@ def parser():
     p.add_argument("--timeout", type=float, default=120)
     p.add_argument("--expect", action="append", default=[], help="regex the output must match")
     p.add_argument("--expect-exit", choices=["success", "failure", "timeout"], default="success")
+    p.add_argument("--type", metavar="TEXT",
+                   help="type TEXT on the guest's PS/2 keyboard (QEMU monitor sendkey; \\n is Enter)")
+    p.add_argument("--serial-input", metavar="TEXT", help="send TEXT to the guest's COM1 (QEMU's stdin)")
+    p.add_argument("--type-delay", metavar="SECONDS", type=float, default=2.0,
+                   help="wait this long after QEMU starts before --type and --serial-input (default 2)")
     p.add_argument("--interactive", action="store_true", help="serial on this terminal, no time-out")
     p.add_argument("--gdb", action="store_true", help="start halted with the gdb stub on :1234")
     p.add_argument("--quiet", dest="echo", action="store_false", help="do not echo the serial output")
@@ -226,6 +315,11 @@ def parser():
 
 def main():
     opts = parser().parse_args()
+    if opts.type is not None:
+        try:
+            [sendkey_name(c) for c in decode_escapes(opts.type)]
+        except ValueError as error:
+            sys.exit(str(error))
     if not os.path.exists(opts.kernel):
         sys.exit("qemu_run: %s does not exist; run `make` first" % opts.kernel)
     ok, _, reason = run(opts)

@@ -13,7 +13,11 @@ constexpr unsigned kLineControl = 3;
 constexpr unsigned kModemControl = 4;
 constexpr unsigned kLineStatus = 5;
 constexpr unsigned kScratch = 7;
+constexpr uint8_t kLineStatusDataReady = 0x01;
 constexpr uint8_t kLineStatusTransmitEmpty = 0x20;
+constexpr uint8_t kInterruptReceivedData = 0x01;  // IER bit 0 (also the FIFO's character time-out)
+constexpr uint8_t kModemControlDtrRts = 0x03;
+constexpr uint8_t kModemControlOut2 = 0x08;       // routes the UART's interrupt to the PIC/IO APIC pin
 constexpr uint8_t kDlab = 0x80;
 }  // namespace
 
@@ -27,7 +31,7 @@ bool SerialPort::initialize() {
     outb(base_ + kInterruptEnable, 0);
     outb(base_ + kLineControl, 0x03);  // 8 data bits, no parity, 1 stop bit
     outb(base_ + kFifoControl, 0xc7);  // enable and clear FIFOs, 14-byte threshold
-    outb(base_ + kModemControl, 0x03); // DTR + RTS
+    outb(base_ + kModemControl, kModemControlDtrRts);
     return present_ = true;
 }
 
@@ -46,6 +50,25 @@ void SerialPort::write(const char* text, size_t length) {
         if (text[i] == '\n') put('\r');
         put(text[i]);
     }
+}
+
+void SerialPort::enable_receive_interrupt() {
+    if (!present_) return;
+    outb(base_ + kModemControl, kModemControlDtrRts | kModemControlOut2);
+    // Bytes already waiting raise the interrupt at once: none are lost.
+    outb(base_ + kInterruptEnable, kInterruptReceivedData);
+}
+
+void SerialPort::disable_receive_interrupt() {
+    if (!present_) return;
+    outb(base_ + kInterruptEnable, 0);
+    outb(base_ + kModemControl, kModemControlDtrRts);
+}
+
+bool SerialPort::read_byte(uint8_t& byte) {
+    if (!present_ || !(inb(base_ + kLineStatus) & kLineStatusDataReady)) return false;
+    byte = inb(base_ + kData);
+    return true;
 }
 
 SerialPort& com1() {

@@ -1,6 +1,7 @@
 #pragma once
 // The 16550 UART at COM1: the kernel's first and most reliable console.
 #include <stddef.h>
+#include <stdint.h>
 
 namespace arch {
 
@@ -11,6 +12,14 @@ public:
     bool initialize();
     bool present() const { return present_; }
     void write(const char* text, size_t length);
+
+    // Receiving. The UART raises its interrupt line (COM1: ISA IRQ 4) while
+    // received bytes wait, once "received data available" is enabled; OUT2
+    // gates that line on PC hardware, so it is set too.
+    void enable_receive_interrupt();
+    void disable_receive_interrupt();
+    // One received byte, if one is waiting (line status "data ready").
+    bool read_byte(uint8_t& byte);
 
 private:
     void put(char c);

@@ -53,6 +53,13 @@ SUITES = [
     {"name": "grub-uefi-usb",
      "args": ["--boot", "grub", "--firmware", "uefi", "--medium", "usb", "--smp", "4", "--mem", "256M",
               "--timeout", "240", "--append", "test=all expect_cpus=4 " + GRUB_EXPECT] + FIXTURE},
+    # Typed input on threaded interrupts: the runner types on the PS/2
+    # keyboard (QEMU monitor sendkey; Shift, Backspace, Enter included) and
+    # writes to COM1; the input tests compare what reached the console queue.
+    {"name": "pvh-typed-input",
+     "args": ["--boot", "pvh", "--smp", "2", "--mem", "128M", "--timeout", "90",
+              "--type", r"Teach OS, 42!\b?\n", "--serial-input", "hello over COM1", "--type-delay", "3",
+              "--append", r'test=input.* expect_keys="Teach OS, 42!\b?\n" expect_serial="hello over COM1"']},
     # A kernel bug must produce a PANIC line, the registers and a symbolized
     # backtrace naming the guilty function, and end QEMU with a failure.
     {"name": "panic-report",
