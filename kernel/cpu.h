@@ -10,6 +10,10 @@
 #include "kernel/time/timer_queue.h"
 #include "kernel/time/timers.h"
 
+namespace ksync {
+class WaitQueue;
+}
+
 namespace sched {
 struct Thread;
 }
@@ -39,6 +43,9 @@ struct Cpu {
     ksync::SpinLock timer_lock;
     ktime::TimerQueue timers;
     uint64_t programmed_deadline = ~uint64_t{0};
+    // Expired deferred timers, run by this CPU's timer thread.
+    k::List<ktime::KernelTimer, &ktime::KernelTimer::deferred_node> deferred_timers;
+    ksync::WaitQueue* timer_thread_wakeup = nullptr;
 };
 
 // The calling CPU (interrupts or preemption must be off for the answer to

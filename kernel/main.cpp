@@ -123,6 +123,7 @@ extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) 
     kernel::smp_set_ap_idle_loop(application_cpu_idle);
     kernel::platform_init();
     sched::scheduler_init();
+    ktime::start_timer_threads();
     arch::enable_interrupts();
     drivers::start_console_input();
 

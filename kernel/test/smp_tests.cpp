@@ -136,3 +136,45 @@ KTEST(irq, ioapic_routes_the_pit_and_masking_stops_it) {
     KEXPECT(while_enabled >= 5);
     KEXPECT_EQ(after_mask, at_mask);
 }
+
+// Deferred timer work runs in the CPU's timer thread (interrupts on, a
+// real-time thread that may take sleeping locks); ordinary timers run in
+// the interrupt.
+#include "kernel/sync/pi_mutex.h"
+#include "kernel/time/timers.h"
+
+KTEST(smp, deferred_timers_run_in_the_timer_thread) {
+    struct Observed {
+        ksync::PiMutex mutex;
+        volatile bool ran;
+        volatile bool interrupts_on;
+        const char* thread_name;
+    };
+    static Observed deferred_seen, hard_seen;
+    deferred_seen.ran = false;
+    hard_seen.ran = false;
+    static ktime::KernelTimer deferred_timer, hard_timer;
+    auto observe = [](void* context) {
+        auto seen = static_cast<Observed*>(context);
+        seen->interrupts_on = arch::interrupts_enabled();
+        seen->thread_name = sched::current_thread()->name;
+        if (seen->interrupts_on) {  // only a thread may take a sleeping lock
+            (void)seen->mutex.lock();
+            seen->mutex.unlock();
+        }
+        seen->ran = true;
+    };
+    deferred_timer.callback = observe;
+    deferred_timer.context = &deferred_seen;
+    deferred_timer.deferred = true;
+    hard_timer.callback = observe;
+    hard_timer.context = &hard_seen;
+    ktime::timer_arm(deferred_timer, ktime::monotonic_ns() + 2000000);
+    ktime::timer_arm(hard_timer, ktime::monotonic_ns() + 2000000);
+    const uint64_t give_up = ktime::monotonic_ns() + 2000000000ull;
+    while ((!deferred_seen.ran || !hard_seen.ran) && ktime::monotonic_ns() < give_up) sched::sleep_ns(1000000);
+    KASSERT(deferred_seen.ran && hard_seen.ran);
+    KEXPECT(deferred_seen.interrupts_on);
+    KEXPECT(k::StringView(deferred_seen.thread_name) == k::StringView("ktimer"));
+    KEXPECT(!hard_seen.interrupts_on);
+}

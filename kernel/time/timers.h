@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "kernel/time/timer_queue.h"
+#include "libk/list.h"
 
 namespace ktime {
 
@@ -17,14 +18,21 @@ struct KernelTimer {
 
     Callback callback = nullptr;
     void* context = nullptr;
-    // Internals: the queued timer, its CPU, and whether its callback runs
-    // right now (cancel_sync waits for that to end).
+    // Deferred: the callback runs in the CPU's timer thread (a real-time
+    // kernel thread, FIFO 90), not in the interrupt, so it may take
+    // sleeping locks. Wake-ups and time slices stay in the interrupt.
+    bool deferred = false;
+    // Internals: the queued timer, its CPU, whether its callback runs right
+    // now (cancel_sync waits for that to end), the deferred list.
     Timer timer;
     unsigned cpu = 0;
     volatile bool running = false;
+    k::ListNode deferred_node;
 };
 
 void timers_init();  // installs the timer interrupt handler
+// Starts each online CPU's timer thread (after the scheduler and the APs).
+void start_timer_threads();
 
 // Arms (or re-arms) `t` on the calling CPU.
 void timer_arm(KernelTimer& t, uint64_t deadline_ns);
