@@ -120,28 +120,31 @@ KTEST(pi_mutex, inversion_across_cpus_with_and_without_inheritance) {
     }
 }
 
-// A chain: T1 (rt 10) holds A; T2 (rt 20) holds B and waits for A; T3 (rt 80)
-// waits for B. T1 must run at 80 (two hops), and every priority returns to
-// its base once the locks are released.
-KTEST(pi_mutex, boost_follows_a_chain_and_unwinds) {
-    static ksync::PiMutex a, b;
+// A chain across three locks and CPUs: T1 (rt 10) holds A; T2 (rt 20) holds
+// B and waits for A; T3 (rt 30) holds C and waits for B; T4 (rt 80) waits
+// for C. T1 must run at 80 (three hops), and every priority returns to its
+// base once the locks are released.
+KTEST(pi_mutex, boost_follows_a_chain_of_three_locks_and_unwinds) {
+    static ksync::PiMutex a, b, c;
     static volatile int stage;
     static volatile int t1_boosted_prio;
-    static Thread* t1;
     stage = 0;
     t1_boosted_prio = -1;
     const k::CpuMask any = k::CpuMask::all();
+    auto wait_for_stage = [](int wanted) {
+        while (stage < wanted) sched::sleep_ns(1 * kMs);
+        sched::sleep_ns(3 * kMs);  // the thread that set it is now blocked
+    };
     auto one = sched::thread_create([](void*) {
         (void)a.lock();
         stage = 1;
-        while (stage < 3) sched::sleep_ns(1 * kMs);
-        sched::sleep_ns(5 * kMs);  // let T3 block on B
+        while (stage < 4) sched::sleep_ns(1 * kMs);
+        sched::sleep_ns(5 * kMs);  // let T4 block on C
         t1_boosted_prio = sched::current_thread()->entity.prio;
         a.unlock();
     }, nullptr, fifo("t1", 10, any));
     KASSERT(one.ok());
-    t1 = one.value();
-    while (stage < 1) sched::sleep_ns(1 * kMs);
+    wait_for_stage(1);
     auto two = sched::thread_create([](void*) {
         (void)b.lock();
         stage = 2;
@@ -150,18 +153,27 @@ KTEST(pi_mutex, boost_follows_a_chain_and_unwinds) {
         b.unlock();
     }, nullptr, fifo("t2", 20, any));
     KASSERT(two.ok());
-    while (stage < 2) sched::sleep_ns(1 * kMs);
-    sched::sleep_ns(3 * kMs);  // T2 is now blocked on A
+    wait_for_stage(2);
     auto three = sched::thread_create([](void*) {
+        (void)c.lock();
         stage = 3;
         (void)b.lock();
         b.unlock();
-    }, nullptr, fifo("t3", 80, any));
+        c.unlock();
+    }, nullptr, fifo("t3", 30, any));
     KASSERT(three.ok());
+    wait_for_stage(3);
+    auto four = sched::thread_create([](void*) {
+        stage = 4;
+        (void)c.lock();
+        c.unlock();
+    }, nullptr, fifo("t4", 80, any));
+    KASSERT(four.ok());
+    sched::thread_join(four.value());
     sched::thread_join(three.value());
     sched::thread_join(two.value());
-    const int t1_base = t1->entity.base_prio;
-    const int t1_after = t1->entity.prio;
+    const int t1_base = one.value()->entity.base_prio;
+    const int t1_after = one.value()->entity.prio;
     sched::thread_join(one.value());
     KEXPECT_EQ(t1_boosted_prio, 99 - 80);
     KEXPECT_EQ(t1_after, t1_base);
