@@ -97,9 +97,8 @@ sched::Thread* me() { return sched::current_thread(); }
 
 }  // namespace
 
-void acquire_intent(const void* lock, const char* kind, Mode mode, const void* site, bool writer_queued) {
-    if constexpr (!kEnabled) return;
-    might_sleep(kind, site);
+void acquire_intent_impl(const void* lock, const char* kind, Mode mode, const void* site, bool writer_queued) {
+    might_sleep_impl(kind, site);
     sched::Thread* self = me();
     if (self == nullptr) return;
     for (unsigned i = 0; i < self->held_lock_count; ++i) {
@@ -134,8 +133,7 @@ void acquire_intent(const void* lock, const char* kind, Mode mode, const void* s
     }
 }
 
-void acquired(const void* lock, const char*, Mode mode, const void* site) {
-    if constexpr (!kEnabled) return;
+void acquired_impl(const void* lock, const char*, Mode mode, const void* site) {
     sched::Thread* self = me();
     if (self == nullptr) return;
     {
@@ -159,8 +157,7 @@ void acquired(const void* lock, const char*, Mode mode, const void* site) {
     }
 }
 
-void released(const void* lock) {
-    if constexpr (!kEnabled) return;
+void released_impl(const void* lock) {
     sched::Thread* self = me();
     if (self == nullptr) return;
     // Usually the innermost; any order is allowed.
@@ -172,8 +169,7 @@ void released(const void* lock) {
     }
 }
 
-void might_sleep(const char* what, const void* site) {
-    if constexpr (!kEnabled) return;
+void might_sleep_impl(const char* what, const void* site) {
     sched::Thread* self = me();
     if (self == nullptr) return;
     const bool irqs_off = !arch::interrupts_enabled();
@@ -191,18 +187,15 @@ void might_sleep(const char* what, const void* site) {
     print_site("called", site);
 }
 
-void spinlock_guard_entered() {
-    if constexpr (!kEnabled) return;
+void spinlock_guard_entered_impl() {
     ++kernel::this_cpu()->irqsave_spinlocks_held;  // interrupts are off: this CPU stays this CPU
 }
 
-void spinlock_guard_left() {
-    if constexpr (!kEnabled) return;
+void spinlock_guard_left_impl() {
     --kernel::this_cpu()->irqsave_spinlocks_held;
 }
 
-void context_switch_check(const void* site) {
-    if constexpr (!kEnabled) return;
+void context_switch_check_impl(const void* site) {
     if (kernel::this_cpu()->irqsave_spinlocks_held == 0) return;
     if (already_reported(site, reinterpret_cast<const void*>(2))) return;
     count_report("spinlock across switch");
