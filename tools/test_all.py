@@ -71,7 +71,9 @@ def main():
     parser.add_argument("--build", default=os.path.join(ROOT, "build"))
     parser.add_argument("--only", help="run only guest suites whose name contains this")
     parser.add_argument("--no-host", action="store_true")
-    parser.add_argument("--jobs", type=int, default=2)
+    # One guest at a time: the guests already use both host cores (SMP
+    # guests more than that), and the timing tests want their CPU time.
+    parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
 
     tally = Tally()

@@ -171,7 +171,12 @@ KTEST(sched, affinity_is_respected_and_can_change) {
     sched::sleep_ns(20 * kMs);
     KEXPECT_EQ(seen_mask, 1u);
     KASSERT(sched::set_affinity(t.value(), k::CpuMask::only(1)).ok());
-    sched::sleep_ns(5 * kMs);
+    // It moves at its next pass through the scheduler: wait until it has
+    // run on CPU 1 (bounded); from then on it may only ever run there.
+    seen_mask = 0;
+    const uint64_t give_up = ktime::monotonic_ns() + 2000 * kMs;
+    while (!(seen_mask & 2u) && ktime::monotonic_ns() < give_up) sched::sleep_ns(1 * kMs);
+    KEXPECT(seen_mask & 2u);
     seen_mask = 0;
     sched::sleep_ns(20 * kMs);
     KEXPECT_EQ(seen_mask, 2u);
