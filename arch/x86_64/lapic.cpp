@@ -38,7 +38,6 @@ constexpr uint32_t kIcrDeliveryPending = 1u << 12;
 constexpr uint32_t kIcrLevelAssert = 1u << 14;
 constexpr uint32_t kIcrDeliveryInit = 5u << 8;
 constexpr uint32_t kIcrDeliveryStartup = 6u << 8;
-constexpr uint32_t kIcrAllButSelf = 3u << 18;
 
 bool x2apic = false;
 bool tsc_deadline = false;
@@ -101,10 +100,8 @@ uint32_t lapic_id() { return x2apic ? read(kId) : read(kId) >> 24; }
 void lapic_eoi() { write(kEoi, 0); }
 
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector) { write_icr(apic_id, vector); }
-void lapic_send_ipi_all_but_self(uint8_t vector) { write_icr(0, kIcrAllButSelf | vector); }
 void lapic_send_init(uint32_t apic_id) { write_icr(apic_id, kIcrDeliveryInit | kIcrLevelAssert); }
 void lapic_send_startup(uint32_t apic_id, uint8_t page) { write_icr(apic_id, kIcrDeliveryStartup | page); }
-bool lapic_ipi_pending() { return !x2apic && (read(kIcrLow) & kIcrDeliveryPending); }
 
 bool lapic_has_tsc_deadline() { return tsc_deadline; }
 

@@ -31,10 +31,8 @@ void lapic_eoi();
 
 // Inter-processor interrupts.
 void lapic_send_ipi(uint32_t apic_id, uint8_t vector);
-void lapic_send_ipi_all_but_self(uint8_t vector);
 void lapic_send_init(uint32_t apic_id);
 void lapic_send_startup(uint32_t apic_id, uint8_t page);  // SIPI: start at page * 4 KiB
-bool lapic_ipi_pending();
 
 // The timer. Either TSC-deadline mode (the interrupt fires when the TSC
 // reaches a value: CPUID.01H:ECX[24]) or one-shot counting down from an

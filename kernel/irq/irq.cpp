@@ -105,12 +105,6 @@ k::Result<uint8_t> request_irq(uint32_t gsi, bool level_triggered, bool active_l
 void enable(uint8_t vector) { arch::ioapic_set_masked(descriptors[vector].gsi, false); }
 void disable(uint8_t vector) { arch::ioapic_set_masked(descriptors[vector].gsi, true); }
 
-void free_irq(uint8_t vector) {
-    disable(vector);
-    kernel::SpinLockIrqSave guard(descriptor_lock);
-    descriptors[vector] = Descriptor{};
-}
-
 void set_timer_handler(Handler handler) { fixed_handlers[arch::kVectorTimer] = handler; }
 void set_ipi_handler(uint8_t vector, Handler handler) { fixed_handlers[vector] = handler; }
 

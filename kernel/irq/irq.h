@@ -28,8 +28,6 @@ k::Result<uint8_t> request_irq(uint32_t gsi, bool level_triggered, bool active_l
                                const char* name);
 void enable(uint8_t vector);
 void disable(uint8_t vector);
-// Masks the line and gives the vector back.
-void free_irq(uint8_t vector);
 
 // Handlers for the fixed vectors, set by the subsystems that own them.
 void set_timer_handler(Handler handler);

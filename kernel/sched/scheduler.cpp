@@ -63,6 +63,13 @@ void lock_two(Cpu* a, Cpu* b) {
     }
 }
 
+bool any_cpu_online_in(const k::CpuMask& mask) {
+    for (unsigned i = 0; Cpu* cpu = kernel::cpu_by_index(i); ++i) {
+        if (cpu->online && mask.has(i)) return true;
+    }
+    return false;
+}
+
 bool cpu_is_idle(Cpu* cpu) { return cpu->current == cpu->idle && cpu->run_queue.nr_running() == 0; }
 
 // Where a woken thread should run. Heuristics on unlocked reads of other
@@ -417,9 +424,7 @@ bool wake_up(Thread* thread) {
 }
 
 k::Result<Thread*> thread_create(void (*entry)(void*), void* argument, const ThreadOptions& options) {
-    bool any_online = false;
-    for (unsigned i = 0; kernel::Cpu* cpu = kernel::cpu_by_index(i); ++i) any_online |= cpu->online && options.affinity.has(i);
-    if (!any_online) return k::error(k::Errno::einval);
+    if (!any_cpu_online_in(options.affinity)) return k::error(k::Errno::einval);
     void* memory = mm::kzalloc(sizeof(Thread));
     if (memory == nullptr) return k::error(k::Errno::enomem);
     Thread* thread = new (memory) Thread();
@@ -440,8 +445,6 @@ k::Result<Thread*> thread_create(void (*entry)(void*), void* argument, const Thr
     thread->affinity = options.affinity;
     thread->detached = options.detached;
     thread->stack = stack.value();
-    thread->entry = entry;
-    thread->argument = argument;
     thread->saved_rsp = arch::prepare_thread_stack(thread->stack.top, entry, argument);
     __atomic_fetch_add(&threads_alive, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&threads_created, 1, __ATOMIC_RELAXED);
@@ -534,9 +537,7 @@ void set_effective_prio(Thread* thread, int prio) {
 }
 
 k::Result<void> set_affinity(Thread* thread, const k::CpuMask& mask) {
-    bool any_online = false;
-    for (unsigned i = 0; kernel::Cpu* cpu = kernel::cpu_by_index(i); ++i) any_online |= cpu->online && mask.has(i);
-    if (!any_online) return k::error(k::Errno::einval);
+    if (!any_cpu_online_in(mask)) return k::error(k::Errno::einval);
     kernel::IrqSaveGuard irq;
     Cpu* cpu = lock_run_queue_of(thread);
     thread->affinity = mask;

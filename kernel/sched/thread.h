@@ -39,8 +39,6 @@ struct Thread {
     uint64_t id = 0;
     const char* name = "";
     mm::KernelStack stack{};
-    void (*entry)(void*) = nullptr;
-    void* argument = nullptr;
 
     // Waiting: a wait queue's list, and the timer that ends a sleep.
     k::ListNode wait_node;
