@@ -38,6 +38,7 @@ struct Scenario {
     ksync::Mutex plain_mutex;
     volatile bool low_has_lock;
     volatile uint64_t high_waited_ns;
+    volatile uint64_t high_acquired_at, medium_done_at;
     volatile int low_prio_while_boosted;
 };
 Scenario scenario;
@@ -63,6 +64,8 @@ uint64_t run_inversion(bool use_pi, unsigned low_cpu, unsigned high_cpu) {
     scenario.high_cpu = high_cpu;
     scenario.low_has_lock = false;
     scenario.high_waited_ns = 0;
+    scenario.high_acquired_at = 0;
+    scenario.medium_done_at = 0;
     scenario.low_prio_while_boosted = -1;
     auto conductor = [](void*) {
         auto low = sched::thread_create([](void*) {
@@ -74,12 +77,16 @@ uint64_t run_inversion(bool use_pi, unsigned low_cpu, unsigned high_cpu) {
             unlock_it();
         }, nullptr, fifo("low", 10, k::CpuMask::only(scenario.low_cpu)));
         while (!scenario.low_has_lock) sched::sleep_ns(1 * kMs);
-        auto medium = sched::thread_create([](void*) { spin_for_ns(300 * kMs); }, nullptr,
+        auto medium = sched::thread_create([](void*) {
+            spin_for_ns(300 * kMs);
+            scenario.medium_done_at = ktime::monotonic_ns();
+        }, nullptr,
                                            fifo("medium", 50, k::CpuMask::only(scenario.low_cpu)));
         auto high = sched::thread_create([](void*) {
             const uint64_t start = ktime::monotonic_ns();
             lock_it();
-            scenario.high_waited_ns = ktime::monotonic_ns() - start;
+            scenario.high_acquired_at = ktime::monotonic_ns();
+            scenario.high_waited_ns = scenario.high_acquired_at - start;
             unlock_it();
         }, nullptr, fifo("high", 90, k::CpuMask::only(scenario.high_cpu)));
         if (high.ok()) sched::thread_join(high.value());
@@ -102,9 +109,11 @@ KTEST(pi_mutex, inversion_on_one_cpu_with_and_without_inheritance) {
     const uint64_t with_pi = run_inversion(true, cpu, cpu);
     KEXPECT(with_pi < 200 * kMs);
     KEXPECT_EQ(scenario.low_prio_while_boosted, 99 - 90);  // L ran at H's priority
+    const bool with_pi_before_medium = scenario.high_acquired_at < scenario.medium_done_at;
+    KEXPECT(with_pi_before_medium);  // H got the lock while M still spun
     const uint64_t without_pi = run_inversion(false, cpu, cpu);
-    KEXPECT(without_pi >= 250 * kMs);  // H waited for M: the inversion
-    if (!(with_pi < 200 * kMs && without_pi >= 250 * kMs)) {
+    KEXPECT(scenario.high_acquired_at >= scenario.medium_done_at);  // H waited for M: the inversion
+    if (!with_pi_before_medium || scenario.high_acquired_at < scenario.medium_done_at) {
         ktest_context.fail(__FILE__, __LINE__, "with PI %lu ms, without %lu ms", with_pi / kMs, without_pi / kMs);
     }
 }
@@ -113,9 +122,11 @@ KTEST(pi_mutex, inversion_across_cpus_with_and_without_inheritance) {
     if (kernel::cpu_count() < 2) KSKIP("needs two CPUs");
     const uint64_t with_pi = run_inversion(true, 1, 0);
     KEXPECT(with_pi < 200 * kMs);
+    const bool with_pi_before_medium = scenario.high_acquired_at < scenario.medium_done_at;
+    KEXPECT(with_pi_before_medium);
     const uint64_t without_pi = run_inversion(false, 1, 0);
-    KEXPECT(without_pi >= 250 * kMs);
-    if (!(with_pi < 200 * kMs && without_pi >= 250 * kMs)) {
+    KEXPECT(scenario.high_acquired_at >= scenario.medium_done_at);
+    if (!with_pi_before_medium || scenario.high_acquired_at < scenario.medium_done_at) {
         ktest_context.fail(__FILE__, __LINE__, "with PI %lu ms, without %lu ms", with_pi / kMs, without_pi / kMs);
     }
 }
