@@ -24,6 +24,12 @@
 #include "kernel/test/bench_runner.h"
 #include "kernel/time/timers.h"
 #include "kernel/test/runner.h"
+#include "kernel/proc/process.h"
+#include "kernel/proc/user_entry.h"
+#include "kernel/fs/initrd_fs.h"
+#include "kernel/fs/console_file.h"
+#include "arch/x86_64/qemu_exit.h"
+#include "libk/string.h"
 
 extern "C" void (*const __init_array_start[])();
 extern "C" void (*const __init_array_end[])();
@@ -73,6 +79,41 @@ void print_banner() {
     const arch::CpuFeatures& cpu = arch::cpu_features();
     kernel::log(kernel::LogLevel::Info, "teachos: x86-64 teaching microkernel, booting on %s (%s)",
                 cpu.brand[0] ? cpu.brand : "an unnamed CPU", cpu.vendor);
+}
+
+// Pid 1: /bin/init, or the program named by init= (Linux's meaning), with
+// init_args= (comma-separated) as its further arguments.
+void start_user_space(const k::CommandLine& cmdline) {
+    static char path[256] = "/bin/init";
+    static char arguments[512];
+    static const char* argv[16] = {path};
+    size_t argc = 1;
+    if (k::StringView init; cmdline.get("init", init) && init.size() < sizeof path) {
+        memcpy(path, init.data(), init.size());
+        path[init.size()] = '\0';
+    }
+    if (k::StringView extra; cmdline.get("init_args", extra) && extra.size() < sizeof arguments) {
+        memcpy(arguments, extra.data(), extra.size());
+        arguments[extra.size()] = '\0';
+        char* word = arguments;
+        for (char* p = arguments;; ++p) {
+            if (*p == ',' || *p == '\0') {
+                const bool end = *p == '\0';
+                *p = '\0';
+                if (*word != '\0' && argc + 1 < sizeof argv / sizeof argv[0]) argv[argc++] = word;
+                if (end) break;
+                word = p + 1;
+            }
+        }
+    }
+    fs::console_file_init();
+    auto started = proc::start_init(path, argv, argc);
+    if (!started.ok()) {
+        log_error("cannot start %s: %s; nothing to run", path, k::errno_name(started.error()));
+        if (cmdline.has("init")) arch::qemu_exit(arch::QemuExitStatus::kFailure);
+        return;
+    }
+    log_info("started %s as pid 1", path);
 }
 
 [[noreturn]] void run_tests_and_benchmarks(void*) {
@@ -126,6 +167,8 @@ extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) 
     ktime::start_timer_threads();
     arch::enable_interrupts();
     drivers::start_console_input();
+    proc::user_mode_init();
+    fs::initrd_fs_init();
 
     if (k::StringView crash; cmdline.get("crash", crash)) {
         // For the runner's panic test: a deliberate kernel bug.
@@ -147,6 +190,6 @@ extern "C" [[noreturn]] void kernel_main(unsigned protocol, unsigned info_phys) 
         sched::idle_loop();
     }
 
-    log_info("teachos: ready. (User space and the shell arrive with processes; nothing more to do yet.)");
+    start_user_space(cmdline);
     sched::idle_loop();
 }

@@ -44,6 +44,7 @@ const char* errno_name(Errno e) {
     case Errno::enotempty: return "ENOTEMPTY";
     case Errno::eloop: return "ELOOP";
     case Errno::eoverflow: return "EOVERFLOW";
+    case Errno::eopnotsupp: return "EOPNOTSUPP";
     case Errno::etimedout: return "ETIMEDOUT";
     case Errno::eownerdead: return "EOWNERDEAD";
     case Errno::enotrecoverable: return "ENOTRECOVERABLE";

@@ -46,6 +46,7 @@ enum class Errno : int {
     enotempty = 39,
     eloop = 40,
     eoverflow = 75,
+    eopnotsupp = 95,
     etimedout = 110,
     eownerdead = 130,
     enotrecoverable = 131,

@@ -50,6 +50,12 @@ public:
     // The first/last element, or nullptr when the list is empty.
     T* front() const { return empty() ? nullptr : owner_of(head_.next); }
     T* back() const { return empty() ? nullptr : owner_of(head_.prev); }
+    // The element after `item` (which is on this list), or nullptr at the
+    // end: for walks that may remove the element they stand on.
+    T* next(T& item) const {
+        ListNode* following = node_of(item)->next;
+        return following == &head_ ? nullptr : owner_of(following);
+    }
 
     void push_front(T& item) { insert_after(&head_, node_of(item)); }
     void push_back(T& item) { insert_after(head_.prev, node_of(item)); }

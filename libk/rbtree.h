@@ -152,6 +152,29 @@ public:
     static T* next(const T& item) { return owner_or_null(next_node(&(item.*Link))); }
     static T* prev(const T& item) { return owner_or_null(prev_node(&(item.*Link))); }
 
+    // Search by key without building an element: the first element, in key
+    // order, for which before(element) is false, or nullptr if there is none.
+    // `before` must be true for a prefix of the in-order sequence and false
+    // for the rest (it says "this element sorts before the key I look for"),
+    // like the predicate of std::partition_point. With keys k, before(e) =
+    // "e.key < x" gives the first element with key >= x (std::lower_bound),
+    // and "e.key <= x" the first with key > x (std::upper_bound); prev() of
+    // that, or last() when it is nullptr, is the last element before it.
+    // O(log n): one root-to-leaf walk.
+    template <typename Before> T* lower_bound(Before&& before) const {
+        RbNode* node = root_node();
+        RbNode* found = nullptr;
+        while (node) {
+            if (before(static_cast<const T&>(*owner_of(node)))) {
+                node = node->right;  // node and its left subtree are all "before"
+            } else {
+                found = node;  // a candidate; a smaller one may sit to its left
+                node = node->left;
+            }
+        }
+        return owner_or_null(found);
+    }
+
     // The invariants of check_structure() plus the search-tree order: no
     // element sorts before its in-order predecessor. O(n log n).
     bool check_invariants() const {

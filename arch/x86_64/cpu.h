@@ -71,9 +71,33 @@ inline uint64_t read_tsc() {
 
 inline uint64_t frame_pointer() { return reinterpret_cast<uint64_t>(__builtin_frame_address(0)); }
 
+inline void write_xcr0(uint64_t v) {
+    asm volatile("xsetbv" : : "c"(0), "a"(static_cast<uint32_t>(v)), "d"(static_cast<uint32_t>(v >> 32)));
+}
+
 // Model-specific registers and control-register bits the kernel uses.
 constexpr uint32_t kMsrEfer = 0xc0000080;
+constexpr uint64_t kEferSce = 1u << 0;  // SYSCALL/SYSRET enabled
 constexpr uint64_t kEferNxe = 1u << 11;
+constexpr uint32_t kMsrStar = 0xc0000081;   // SYSCALL/SYSRET selectors
+constexpr uint32_t kMsrLstar = 0xc0000082;  // 64-bit SYSCALL entry point
+constexpr uint32_t kMsrFmask = 0xc0000084;  // RFLAGS bits SYSCALL clears
+constexpr uint32_t kMsrFsBase = 0xc0000100;
+constexpr uint64_t kCr0MonitorCoprocessor = 1u << 1;
+constexpr uint64_t kCr0Emulation = 1u << 2;
+constexpr uint64_t kCr0TaskSwitched = 1u << 3;
+constexpr uint64_t kCr0NumericError = 1u << 5;
+constexpr uint64_t kCr4Osfxsr = 1u << 9;
+constexpr uint64_t kCr4Osxmmexcpt = 1u << 10;
+constexpr uint64_t kCr4Osxsave = 1u << 18;
+constexpr uint64_t kCr4Smep = 1u << 20;
+constexpr uint64_t kCr4Smap = 1u << 21;
+constexpr uint64_t kRflagsTrap = 1u << 8;
+constexpr uint64_t kRflagsInterrupt = 1u << 9;
+constexpr uint64_t kRflagsDirection = 1u << 10;
+constexpr uint64_t kRflagsNestedTask = 1u << 14;
+constexpr uint64_t kRflagsResume = 1u << 16;
+constexpr uint64_t kRflagsAlignmentCheck = 1u << 18;
 constexpr uint64_t kCr0WriteProtect = 1u << 16;
 constexpr uint64_t kCr4Pge = 1u << 7;
 

@@ -19,6 +19,19 @@ void detect_cpu_features() {
     features.global_pages = leaf1.edx & (1u << 13);
     features.pcid = leaf1.ecx & (1u << 17);
     features.x2apic = leaf1.ecx & (1u << 21);
+    features.xsave = leaf1.ecx & (1u << 26);
+    features.avx = leaf1.ecx & (1u << 28);
+    if (leaf0.eax >= 7) {
+        CpuidResult leaf7 = cpuid(7, 0);
+        features.smep = leaf7.ebx & (1u << 7);
+        features.smap = leaf7.ebx & (1u << 20);
+    }
+    if (features.xsave && leaf0.eax >= 0xd) {
+        // XCR0 bits: 0 x87, 1 SSE, 2 AVX (SDM Vol. 1 §13.3). Only what the
+        // CPU supports (CPUID 0Dh EAX) and what we know how to size.
+        uint64_t supported = cpuid(0xd, 0).eax;
+        features.xsave_features = supported & (features.avx ? 0x7 : 0x3);
+    }
 
     uint32_t max_extended = cpuid(0x80000000).eax;
     if (max_extended >= 0x80000001) {

@@ -6,6 +6,7 @@
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/user_mode.h"
 
 namespace arch {
 
@@ -48,12 +49,14 @@ void init_boot_cpu(ArchCpu* cpu) {
     load_cpu_tables(cpu, &boot_ist_stacks[0][0]);
     mask_legacy_pics();
     enable_pcid_if_present();
+    init_user_mode_support();
 }
 
 void init_application_cpu(ArchCpu* cpu, uint8_t* ist_stacks) {
     install_percpu(cpu);
     load_cpu_tables(cpu, ist_stacks);
     enable_pcid_if_present();
+    init_user_mode_support();
 }
 
 }  // namespace arch

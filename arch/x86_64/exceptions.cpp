@@ -7,6 +7,7 @@
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/interrupt_frame.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/user_mode.h"
 #include "kernel/panic.h"
 
 namespace arch {
@@ -28,8 +29,28 @@ bool catchable(uint64_t vector) {
     return vector < 32 && vector != kNmi && vector != kMachineCheck && vector != kDoubleFault;
 }
 
+UserFaultHandler user_fault_handler;
+KernelUserAccessFaultHandler user_access_fault_handler;
+
 void handle_exception(InterruptFrame& frame) {
     uint64_t cr2 = frame.vector == kPageFault ? read_cr2() : 0;
+    // Anything user code raised is the kernel's process side's business
+    // (demand paging, copy-on-write, or a signal).
+    if (frame.from_user() && user_fault_handler != nullptr && frame.vector != kNmi && frame.vector != kMachineCheck) {
+        user_fault_handler(frame, cr2);
+        return;
+    }
+    // The kernel touching user memory on a user's behalf, in one of the
+    // instructions of the exception table (user_access.asm): resolve the
+    // fault like a user one, or resume at the fix-up, which reports EFAULT.
+    if (frame.vector == kPageFault && cr2 < kUserAddressEnd) {
+        const uint64_t fixup = arch_exception_table_fixup(frame.rip);
+        if (fixup != 0) {
+            if (user_access_fault_handler != nullptr && user_access_fault_handler(frame, cr2)) return;
+            frame.rip = fixup;
+            return;
+        }
+    }
     ArchCpu* cpu = this_arch_cpu();
     FaultRecovery* recovery = cpu->armed_fault_recovery;
     if (recovery != nullptr && !frame.from_user() && catchable(frame.vector)) {
@@ -66,6 +87,11 @@ void handle_unexpected_interrupt(InterruptFrame& frame) {
 }  // namespace
 
 const char* exception_name(uint64_t vector) { return vector < 32 ? kExceptionNames[vector] : "interrupt"; }
+
+void set_user_fault_handlers(UserFaultHandler user, KernelUserAccessFaultHandler kernel) {
+    user_fault_handler = user;
+    user_access_fault_handler = kernel;
+}
 
 void install_exception_handlers() {
     for (uint8_t v = 0; v < 32; ++v) set_interrupt_handler(v, handle_exception);

@@ -29,6 +29,7 @@ alignas(16) IdtGate idt[256];
 InterruptHandler handlers[256];
 InterruptHandler default_handler;
 InterruptExitHook exit_hook;
+InterruptExitHook user_return_hook;
 bool idt_built = false;
 
 IdtGate make_gate(uint64_t target, uint8_t ist, uint8_t dpl_bits) {
@@ -67,13 +68,21 @@ void load_idt() {
 void set_interrupt_handler(uint8_t vector, InterruptHandler handler) { handlers[vector] = handler; }
 void set_default_interrupt_handler(InterruptHandler handler) { default_handler = handler; }
 void set_interrupt_exit_hook(InterruptExitHook hook) { exit_hook = hook; }
+void set_user_return_hook(InterruptExitHook hook) { user_return_hook = hook; }
 
 // Called from interrupt_entry.asm with the frame it built.
 extern "C" void interrupt_dispatch(InterruptFrame* frame) {
     InterruptHandler handler = handlers[frame->vector & 0xff];
     if (handler == nullptr) handler = default_handler;
     handler(*frame);
-    if (frame->vector >= kFirstExternal && exit_hook != nullptr) exit_hook(*frame);
+    // Back to user mode: the kernel's return work (rescheduling, signals)
+    // runs, whatever the vector. Back to kernel code: only interrupts may
+    // preempt it.
+    if (frame->from_user() && user_return_hook != nullptr) {
+        user_return_hook(*frame);
+    } else if (frame->vector >= kFirstExternal && exit_hook != nullptr) {
+        exit_hook(*frame);
+    }
 }
 
 }  // namespace arch

@@ -17,6 +17,9 @@ void set_interrupt_handler(uint8_t vector, InterruptHandler handler);
 // returning to the interrupted code: where the scheduler preempts.
 using InterruptExitHook = void (*)(InterruptFrame& frame);
 void set_interrupt_exit_hook(InterruptExitHook hook);
+// Runs instead of the exit hook when the frame returns to user mode, for
+// exceptions too; returns with interrupts off.
+void set_user_return_hook(InterruptExitHook hook);
 
 // Runs for vectors with no handler of their own.
 void set_default_interrupt_handler(InterruptHandler handler);

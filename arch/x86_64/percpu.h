@@ -19,7 +19,8 @@ struct FaultRecovery;
 struct ArchCpu {
     ArchCpu* self;                          // offset 0: %gs:0
     FaultRecovery* armed_fault_recovery;    // offset 8: fault_catcher.asm
-    uint64_t scratch;                       // offset 16: entry code's spare slot
+    uint64_t scratch;                       // offset 16: entry code's spare slot (user RSP in syscall_entry)
+    uint64_t kernel_stack_top;              // offset 24: the running thread's; syscall_entry switches to it
     uint32_t index;                         // 0 .. cpu_count-1, dense
     uint32_t apic_id;
     CpuDescriptorTables tables;
@@ -27,6 +28,8 @@ struct ArchCpu {
 };
 static_assert(offsetof(ArchCpu, self) == 0);
 static_assert(offsetof(ArchCpu, armed_fault_recovery) == 8, "fault_catcher.asm uses %gs:8");
+static_assert(offsetof(ArchCpu, scratch) == 16 && offsetof(ArchCpu, kernel_stack_top) == 24,
+              "syscall_entry.asm uses %gs:16 and %gs:24");
 
 constexpr uint32_t kMsrGsBase = 0xc0000101;
 constexpr uint32_t kMsrKernelGsBase = 0xc0000102;

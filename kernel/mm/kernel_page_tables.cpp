@@ -169,6 +169,11 @@ void kernel_page_tables_init(BootMemory& boot_memory, const k::BootInfo& info) {
     uint64_t ro_length = image_phys(__rodata_end) - ro_phys;
     map_or_panic(mapper->protect(kDirectMapBase + ro_phys, ro_length, rodata), "the image alias read-only");
 
+    // Every user address space copies the higher half of this root: give
+    // each of its 256 entries a table now, so that nothing the kernel maps
+    // later needs a new root entry.
+    map_or_panic(mapper->pin_root_links(kDirectMapBase, ~uint64_t{0}), "the kernel's root entries");
+
     arch::write_cr3(root.value());
     log_info("mm: kernel page tables at 0x%lx; direct map of %lu GiB with %s pages%s", root.value(),
              direct_end >> 30, huge == PageSize::k1G ? "1 GiB" : "2 MiB", nx ? ", NX on" : ", no NX on this CPU");
@@ -177,6 +182,9 @@ void kernel_page_tables_init(BootMemory& boot_memory, const k::BootInfo& info) {
 void kernel_page_tables_use_buddy() { table_frames->switch_to_buddy(); }
 
 KernelMapper& kernel_mapper() { return locked_mapper; }
+
+PhysAddr kernel_root_table() { return mapper->root(); }
+PhysMemoryAccess& direct_map_table_access() { return direct_map_access; }
 
 k::Result<void> KernelMapper::map(uint64_t virt, PhysAddr phys, PageSize size, PageProt prot) {
     MapperGuard guard;

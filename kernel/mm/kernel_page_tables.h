@@ -33,4 +33,9 @@ KernelMapper& kernel_mapper();
 // The largest page size the direct map may use on this CPU.
 PageSize direct_map_page_size();
 
+// The kernel's PML4: its higher half is shared by every address space.
+PhysAddr kernel_root_table();
+// Table pages reached through the direct map (for other mappers).
+PhysMemoryAccess& direct_map_table_access();
+
 }  // namespace mm

@@ -408,7 +408,8 @@ bool PageTableMapper::is_fully_mapped(PhysAddr table_address, unsigned level, ui
     return true;
 }
 
-void PageTableMapper::unmap_in_table(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last) {
+void PageTableMapper::unmap_in_table(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last,
+                                     MappingVisitor removed, void* context) {
     uint64_t* entries = table(table_address);
     const uint64_t span = arch::level_span(level);
     uint64_t entry_virt = k::align_down(first, span);
@@ -422,13 +423,21 @@ void PageTableMapper::unmap_in_table(PhysAddr table_address, unsigned level, uin
             VERIFY(piece_first == entry_virt && piece_last == entry_virt + (span - 1));
             store(&entries[i], PageTableEntry());
             tlb_.invalidate(entry_virt, page_size_of_level(level));
+            if (removed != nullptr) {
+                const Mapping mapping{.virt = entry_virt,
+                                      .translation = Translation{.phys = entry.leaf_address(level),
+                                                                 .size = page_size_of_level(level),
+                                                                 .prot = protection_of(leaf_attributes(entry, level))}};
+                removed(context, mapping);
+            }
             continue;
         }
         const PhysAddr child = entry.address();
-        unmap_in_table(child, level - 1, piece_first, piece_last);
+        unmap_in_table(child, level - 1, piece_first, piece_last, removed, context);
         // The recursion has already freed the child's own empty tables, so a
         // look at the child's entries is enough.
         if (has_present_entries(table(child))) continue;
+        if (level == kTopLevel && keep_root_links_) continue;
 
         // The child table maps nothing any more: unlink and free it. The CPU
         // may hold the link in its paging-structure caches (SDM Vol. 3A
@@ -465,7 +474,9 @@ void PageTableMapper::protect_in_table(PhysAddr table_address, unsigned level, u
     }
 }
 
-k::Result<void> PageTableMapper::unmap(uint64_t virt, uint64_t length) {
+k::Result<void> PageTableMapper::unmap(uint64_t virt, uint64_t length) { return unmap(virt, length, nullptr, nullptr); }
+
+k::Result<void> PageTableMapper::unmap(uint64_t virt, uint64_t length, MappingVisitor removed, void* context) {
     if (!is_valid_virtual_range(virt, length)) return k::error(k::Errno::einval);
     if (length == 0) return {};
     const uint64_t last = virt + (length - 1);
@@ -473,7 +484,7 @@ k::Result<void> PageTableMapper::unmap(uint64_t virt, uint64_t length) {
     // the removal itself cannot fail.
     TRY(split_at_edge(virt, Edge::kFirstByte));
     TRY(split_at_edge(last, Edge::kLastByte));
-    unmap_in_table(root_, kTopLevel, virt, last);
+    unmap_in_table(root_, kTopLevel, virt, last, removed, context);
     return {};
 }
 
@@ -485,6 +496,18 @@ k::Result<void> PageTableMapper::protect(uint64_t virt, uint64_t length, PagePro
     TRY(split_at_edge(virt, Edge::kFirstByte));
     TRY(split_at_edge(last, Edge::kLastByte));
     protect_in_table(root_, kTopLevel, virt, last, prot);
+    return {};
+}
+
+k::Result<void> PageTableMapper::pin_root_links(uint64_t first, uint64_t last) {
+    if (!arch::is_canonical(first) || !arch::is_canonical(last) || first > last) return k::error(k::Errno::einval);
+    uint64_t* entries = table(root_);
+    for (unsigned i = arch::table_index(first, kTopLevel); i <= arch::table_index(last, kTopLevel); ++i) {
+        if (load(&entries[i]).present()) continue;
+        const PhysAddr child = TRY(allocate_zeroed_table());
+        store(&entries[i], table_link(child, false));
+    }
+    keep_root_links_ = true;
     return {};
 }
 
@@ -528,6 +551,32 @@ void PageTableMapper::visit(PhysAddr table_address, unsigned level, uint64_t tab
 
 void PageTableMapper::for_each_mapping(MappingVisitor visitor, void* context) const {
     visit(root_, kTopLevel, 0, visitor, context);
+}
+
+void PageTableMapper::visit_range(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last,
+                                  MappingVisitor visitor, void* context) const {
+    const uint64_t* entries = table(table_address);
+    const uint64_t span = arch::level_span(level);
+    uint64_t entry_virt = k::align_down(first, span);
+    for (unsigned i = arch::table_index(first, level); i <= arch::table_index(last, level); ++i, entry_virt += span) {
+        const PageTableEntry entry = load(&entries[i]);
+        if (!entry.present()) continue;
+        if (is_leaf(entry, level)) {
+            const Mapping mapping{.virt = entry_virt,
+                                  .translation = Translation{.phys = entry.leaf_address(level),
+                                                             .size = page_size_of_level(level),
+                                                             .prot = protection_of(leaf_attributes(entry, level))}};
+            visitor(context, mapping);
+        } else {
+            visit_range(entry.address(), level - 1, k::max(first, entry_virt), k::min(last, entry_virt + (span - 1)),
+                        visitor, context);
+        }
+    }
+}
+
+void PageTableMapper::for_each_mapping_in(uint64_t first, uint64_t last, MappingVisitor visitor, void* context) const {
+    if (!arch::is_canonical(first) || !arch::is_canonical(last) || first > last) return;
+    visit_range(root_, kTopLevel, first, last, visitor, context);
 }
 
 }  // namespace mm

@@ -139,12 +139,23 @@ public:
     // cannot be allocated; then no translation has changed (some huge pages
     // may have been split, which maps the same addresses the same way).
     k::Result<void> unmap(uint64_t virt, uint64_t length);
+    // The same, telling `removed` about every leaf it takes out (after its
+    // TLB invalidation), so the caller can release the frames.
+    struct Mapping;
+    using MappingVisitor = void (*)(void* context, const Mapping& mapping);
+    k::Result<void> unmap(uint64_t virt, uint64_t length, MappingVisitor removed, void* context);
 
     // Changes the protection of [virt, virt + length), splitting huge pages at
     // the edges. Like mprotect, ENOMEM if any part of the range is not mapped,
     // checked before anything changes; ENOMEM also if a split fails, again
     // with no translation changed.
     k::Result<void> protect(uint64_t virt, uint64_t length, PageProt prot);
+
+    // Gives every root entry for [first, last] (higher half) a table now and
+    // keeps root links from then on, even when their tables empty: the
+    // kernel's half of the root is copied into every user address space,
+    // so it must never change after that copy.
+    k::Result<void> pin_root_links(uint64_t first, uint64_t last);
 
     // ENOENT if virt is not mapped, EINVAL if it is not canonical.
     k::Result<Translation> translate(uint64_t virt) const;
@@ -157,8 +168,15 @@ public:
 
         constexpr bool operator==(const Mapping&) const = default;
     };
-    using MappingVisitor = void (*)(void* context, const Mapping& mapping);
     void for_each_mapping(MappingVisitor visitor, void* context) const;
+    // Only the leaves that overlap [first, last] (inclusive; lower half or
+    // higher half, not both).
+    void for_each_mapping_in(uint64_t first, uint64_t last, MappingVisitor visitor, void* context) const;
+    template <typename Function> void for_each_mapping_in(uint64_t first, uint64_t last, Function function) const {
+        for_each_mapping_in(
+            first, last,
+            [](void* context, const Mapping& mapping) { (*static_cast<Function*>(context))(mapping); }, &function);
+    }
     template <typename Function> void for_each_mapping(Function function) const {
         for_each_mapping([](void* context, const Mapping& mapping) { (*static_cast<Function*>(context))(mapping); },
                          &function);
@@ -174,15 +192,19 @@ private:
     bool is_fully_mapped(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last) const;
     k::Result<void> split_huge_page(uint64_t* slot, unsigned level, uint64_t page_virt);
     k::Result<void> split_at_edge(uint64_t virt, Edge edge);
-    void unmap_in_table(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last);
+    void unmap_in_table(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last,
+                        MappingVisitor removed, void* context);
     void protect_in_table(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last, PageProt prot);
     void visit(PhysAddr table_address, unsigned level, uint64_t table_virt, MappingVisitor visitor,
                void* context) const;
+    void visit_range(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last, MappingVisitor visitor,
+                     void* context) const;
 
     PhysAddr root_;
     PhysMemoryAccess& memory_;
     TableFrameAllocator& allocator_;
     TlbInvalidator& tlb_;
+    bool keep_root_links_ = false;
 };
 
 }  // namespace mm

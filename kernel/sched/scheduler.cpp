@@ -10,6 +10,7 @@
 #include "kernel/log.h"
 #include "kernel/mm/kmalloc.h"
 #include "kernel/panic.h"
+#include "kernel/proc/user_state.h"
 #include "kernel/sync/guards.h"
 #include "kernel/sync/lockdep.h"
 #include "kernel/sync/wait_queue.h"
@@ -183,6 +184,7 @@ void finish_switch() {
 }
 
 void free_thread(Thread* thread) {
+    proc::release_user_state(thread);
     mm::free_kernel_stack(thread->stack);
     thread->~Thread();
     mm::kfree(thread);
@@ -359,6 +361,7 @@ void schedule() {
     ++next->switches;
     cpu->current = next;
     cpu->switched_from = previous;
+    proc::switch_user_state(previous, next);
     arch_context_switch(&previous->saved_rsp, next->saved_rsp);
     // Back in `previous`, perhaps much later and on another CPU.
     finish_switch();
@@ -445,7 +448,9 @@ k::Result<Thread*> thread_create(void (*entry)(void*), void* argument, const Thr
     thread->affinity = options.affinity;
     thread->detached = options.detached;
     thread->stack = stack.value();
-    thread->saved_rsp = arch::prepare_thread_stack(thread->stack.top, entry, argument);
+    thread->address_space = options.address_space;
+    thread->user = options.user;
+    thread->saved_rsp = arch::prepare_thread_stack(thread->stack.top - options.reserved_stack_top, entry, argument);
     __atomic_fetch_add(&threads_alive, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&threads_created, 1, __ATOMIC_RELAXED);
 

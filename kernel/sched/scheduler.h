@@ -34,6 +34,10 @@ struct ThreadOptions {
     int priority = 0;  // nice for Normal (-20..19), rt priority (1..99) for Fifo/RoundRobin
     k::CpuMask affinity = k::CpuMask::all();
     bool detached = false;  // reaped automatically at exit; cannot be joined
+    // User threads (kernel/proc): set before the thread can first run.
+    mm::AddressSpace* address_space = nullptr;
+    proc::UserThread* user = nullptr;
+    uint64_t reserved_stack_top = 0;  // bytes kept free at the stack top (the user frame)
 };
 
 // Creates a thread and makes it runnable. ENOMEM, EINVAL (bad priority or

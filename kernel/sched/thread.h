@@ -10,6 +10,13 @@
 #include "libk/list.h"
 #include "libk/result.h"
 
+namespace mm {
+class AddressSpace;
+}
+namespace proc {
+struct UserThread;
+}
+
 namespace sched {
 
 enum class ThreadState : uint8_t {
@@ -74,6 +81,15 @@ struct Thread {
 
     // Detached threads wait for the reaper on this list once Dead.
     k::ListNode reap_node;
+
+    // User mode (kernel/proc): the address space this thread runs in
+    // (nullptr for kernel threads, which run on the kernel's tables) and
+    // the rest of its user-side state. Both belong to kernel/proc.
+    mm::AddressSpace* address_space = nullptr;
+    proc::UserThread* user = nullptr;
+    // Page faults on user addresses resolve only while this is zero
+    // (mm::pagefault_disable, the "_inatomic" user accessors).
+    int pagefault_disabled = 0;
 };
 
 // The state is read without the run-queue lock in a few places (a joiner

@@ -270,4 +270,100 @@ TEST(RbTree, RandomOperationsMatchReferenceModel) {
     while (Item* first = tree.first()) tree.erase(*first);
 }
 
+TEST(RbTree, LowerBoundOnEmptyTree) {
+    Tree tree;
+    int calls = 0;
+    EXPECT_EQ(tree.lower_bound([&](const Item&) {
+        ++calls;
+        return true;
+    }),
+              nullptr);
+    EXPECT_EQ(calls, 0);
+}
+
+TEST(RbTree, LowerBoundFindsFirstNotBefore) {
+    Item items[7];
+    int keys[7] = {50, 20, 80, 10, 30, 70, 90};
+    Tree tree;
+    for (int i = 0; i < 7; ++i) {
+        items[i].key = keys[i];
+        tree.insert(items[i]);
+    }
+    auto lower = [&](int x) { return tree.lower_bound([x](const Item& e) { return e.key < x; }); };
+    auto upper = [&](int x) { return tree.lower_bound([x](const Item& e) { return e.key <= x; }); };
+    EXPECT_EQ(lower(5)->key, 10);   // below everything: the first element
+    EXPECT_EQ(lower(10)->key, 10);  // exact hit
+    EXPECT_EQ(lower(11)->key, 20);
+    EXPECT_EQ(lower(50)->key, 50);
+    EXPECT_EQ(lower(90)->key, 90);
+    EXPECT_EQ(lower(91), nullptr);  // above everything
+    EXPECT_EQ(upper(10)->key, 20);
+    EXPECT_EQ(upper(89)->key, 90);
+    EXPECT_EQ(upper(90), nullptr);
+    // The last element before x: prev() of the lower bound.
+    EXPECT_EQ(Tree::prev(*lower(50))->key, 30);
+    while (Item* first = tree.first()) tree.erase(*first);
+}
+
+TEST(RbTree, LowerBoundWithDuplicatesReturnsTheFirstOfThem) {
+    Item items[9];
+    Tree tree;
+    for (int i = 0; i < 9; ++i) {
+        items[i].key = i / 3;  // 0,0,0,1,1,1,2,2,2
+        items[i].id = i;
+        tree.insert(items[i]);
+    }
+    for (int key = 0; key < 3; ++key) {
+        Item* found = tree.lower_bound([key](const Item& e) { return e.key < key; });
+        ASSERT_NE(found, nullptr);
+        EXPECT_EQ(found->id, key * 3) << "ties are in insertion order; the bound is the earliest";
+    }
+    while (Item* first = tree.first()) tree.erase(*first);
+}
+
+// Against std::lower_bound on a sorted vector, for random trees and every key
+// in range: both bounds, and the walk stays within the height of the tree.
+TEST(RbTree, LowerBoundMatchesStdLowerBound) {
+    std::mt19937 random(777);
+    for (int round = 0; round < 20; ++round) {
+        const int count = static_cast<int>(random() % 200);
+        auto items = std::make_unique<Item[]>(count);
+        std::vector<int> keys;
+        Tree tree;
+        for (int i = 0; i < count; ++i) {
+            items[i].key = static_cast<int>(random() % 400);
+            items[i].id = i;
+            keys.push_back(items[i].key);
+            tree.insert(items[i]);
+        }
+        std::sort(keys.begin(), keys.end());
+        const int max_steps = 2 * static_cast<int>(std::log2(count + 1)) + 1;
+        for (int x = -1; x <= 401; ++x) {
+            int steps = 0;
+            Item* found = tree.lower_bound([&](const Item& e) {
+                ++steps;
+                return e.key < x;
+            });
+            EXPECT_LE(steps, max_steps);
+            auto expected = std::lower_bound(keys.begin(), keys.end(), x);
+            if (expected == keys.end()) {
+                EXPECT_EQ(found, nullptr) << "x=" << x;
+            } else {
+                ASSERT_NE(found, nullptr) << "x=" << x;
+                EXPECT_EQ(found->key, *expected) << "x=" << x;
+                if (Item* before = Tree::prev(*found)) {
+                    EXPECT_LT(before->key, x);
+                }
+            }
+            Item* above = tree.lower_bound([&](const Item& e) { return e.key <= x; });
+            auto expected_above = std::upper_bound(keys.begin(), keys.end(), x);
+            if (expected_above == keys.end())
+                EXPECT_EQ(above, nullptr);
+            else
+                EXPECT_EQ(above ? above->key : -1, *expected_above);
+        }
+        while (Item* first = tree.first()) tree.erase(*first);
+    }
+}
+
 }  // namespace
