@@ -18,7 +18,7 @@ ISO        := $(BUILD)/teachos.iso
 PYTHON     ?= python3
 RUN_ARGS   ?=
 
-.PHONY: all deps build run run-pvh test iso usb gdb gdb-qemu gdb-attach bench clean
+.PHONY: all deps build user run run-pvh test iso usb gdb gdb-qemu gdb-attach bench clean
 
 all: build
 
@@ -32,8 +32,12 @@ build: $(BUILD)/build.ninja
 	cmake --build $(BUILD)
 	@$(PYTHON) tools/merge_compile_commands.py $(BUILD) $(BUILD)/kernel > compile_commands.json
 
-$(INITRD): build
-	$(PYTHON) tools/mkinitrd.py $(INITRD) $(if $(wildcard $(BUILD)/user-root),--tree $(BUILD)/user-root)
+# User programs (user/): static musl binaries laid out as the initrd's tree.
+user:
+	$(PYTHON) tools/build_user.py --out $(BUILD)/user-root
+
+$(INITRD): build user
+	$(PYTHON) tools/mkinitrd.py $(INITRD) --tree $(BUILD)/user-root
 
 iso: deps build $(INITRD)
 	$(PYTHON) tools/mkimage.py $(ISO) --kernel $(KERNEL) --initrd $(INITRD) --timeout 3
@@ -55,7 +59,7 @@ run: deps iso
 run-pvh: deps build $(INITRD)
 	$(PYTHON) tools/qemu_run.py --boot pvh --initrd $(INITRD) --interactive $(RUN_ARGS)
 
-test: deps build
+test: deps build $(INITRD)
 	$(PYTHON) tools/test_all.py --build $(BUILD)
 
 # Benchmarks measure the release configuration (no slab poisoning or red

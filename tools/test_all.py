@@ -59,8 +59,10 @@ def run_host_tests(build, tally):
     print("host: %d GoogleTest cases, %d failed" % (total, failed))
 
 
-def run_guest_suite(suite, kernel):
-    opts = qemu_run.parser().parse_args(["--kernel", kernel, "--quiet"] + suite["args"])
+def run_guest_suite(suite, kernel, initrd):
+    # "{initrd}" in a suite's arguments is the initrd `make` built from user/.
+    args = [a.replace("{initrd}", initrd) for a in suite["args"]]
+    opts = qemu_run.parser().parse_args(["--kernel", kernel, "--quiet"] + args)
     start = time.time()
     ok, output, reason = qemu_run.run(opts)
     return suite, ok, output, reason, time.time() - start
@@ -81,9 +83,10 @@ def main():
         run_host_tests(args.build, tally)
 
     kernel = os.path.join(args.build, "kernel", "kernel.elf")
+    initrd = os.path.join(args.build, "initrd.cpio")
     selected = [s for s in suites.SUITES if not args.only or args.only in s["name"]]
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for suite, ok, output, reason, seconds in pool.map(lambda s: run_guest_suite(s, kernel), selected):
+        for suite, ok, output, reason, seconds in pool.map(lambda s: run_guest_suite(s, kernel, initrd), selected):
             name = suite["name"]
             lines = TEST_LINE.findall(output)
             for test, status, why in lines:

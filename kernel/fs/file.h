@@ -12,6 +12,10 @@
 
 #include "libk/result.h"
 
+namespace k {
+struct InitrdNode;
+}
+
 namespace fs {
 
 // One segment of a user buffer (struct iovec). `base` is a user address.
@@ -69,6 +73,8 @@ public:
     // execve use them directly. nullptr for other kinds.
     virtual const uint8_t* memory_contents() const { return nullptr; }
     virtual bool is_directory() const { return false; }
+    // The initrd node behind this file (directory fds for *at() calls).
+    virtual const k::InitrdNode* initrd_node() const { return nullptr; }
 
     void get() { __atomic_fetch_add(&references_, 1, __ATOMIC_RELAXED); }
     void put();

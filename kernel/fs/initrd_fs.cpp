@@ -46,6 +46,7 @@ public:
     uint64_t size() const override { return node_->size; }
     const uint8_t* memory_contents() const override { return node_->is_regular() ? node_->data : nullptr; }
     bool is_directory() const override { return node_->is_directory(); }
+    const k::InitrdNode* initrd_node() const override { return node_; }
 
 private:
     void destroy() override {
@@ -127,13 +128,20 @@ void initrd_fs_init() {
 }
 
 k::Result<const k::InitrdNode*> lookup(k::StringView path, bool follow_final_symlink) {
+    return lookup_at(nullptr, path, follow_final_symlink);
+}
+
+k::Result<const k::InitrdNode*> lookup_at(const k::InitrdNode* start, k::StringView path, bool follow_final_symlink) {
     if (path.empty()) return k::error(k::Errno::enoent);
     if (!have_tree) {
-        if (path == "/") return &empty_root;
+        if (path == "/" || path == ".") return &empty_root;
         return k::error(k::Errno::enoent);
     }
-    return follow_final_symlink ? tree.lookup(tree.root(), path) : tree.lookup_no_follow(tree.root(), path);
+    if (start == nullptr) start = tree.root();
+    return follow_final_symlink ? tree.lookup(start, path) : tree.lookup_no_follow(start, path);
 }
+
+const k::InitrdNode* root_node() { return have_tree ? tree.root() : &empty_root; }
 
 k::Result<File*> open_node(const k::InitrdNode* node, uint32_t flags) {
     if ((flags & kOpenAccessMask) != kOpenReadOnly || (flags & (kOpenCreate | kOpenTruncate))) {

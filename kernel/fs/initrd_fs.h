@@ -14,8 +14,11 @@ namespace fs {
 // holds only "/".
 void initrd_fs_init();
 
-// Resolves `path` (absolute, or relative to "/": there is no cwd yet).
+// Resolves `path`: absolute, or relative to `start` (nullptr: the root).
 k::Result<const k::InitrdNode*> lookup(k::StringView path, bool follow_final_symlink = true);
+k::Result<const k::InitrdNode*> lookup_at(const k::InitrdNode* start, k::StringView path,
+                                          bool follow_final_symlink = true);
+const k::InitrdNode* root_node();
 
 k::Result<File*> open_node(const k::InitrdNode* node, uint32_t flags);
 void fill_stat(const k::InitrdNode& node, Stat& out);

@@ -43,7 +43,7 @@ public:
         const size_t wanted = TRY(total_length(vectors, count));
         if (wanted == 0) return 0;
         for (;;) {
-            pipe_->lock.lock();
+            (void)pipe_->lock.lock();
             if (pipe_->count > 0) break;
             const bool no_writers = pipe_->writers == 0;
             pipe_->lock.unlock();
@@ -92,7 +92,7 @@ public:
         size_t vector = 0;
         uint64_t offset = 0;
         while (done < total) {
-            pipe_->lock.lock();
+            (void)pipe_->lock.lock();
             if (pipe_->readers == 0) {
                 pipe_->lock.unlock();
                 // No reader will ever take this: SIGPIPE, and EPIPE.
@@ -158,16 +158,20 @@ public:
 private:
     void destroy() override {
         Pipe* pipe = pipe_;
-        pipe->lock.lock();
+        (void)pipe->lock.lock();
         if (read_end_) {
             __atomic_store_n(&pipe->readers, pipe->readers - 1, __ATOMIC_RELEASE);
         } else {
             __atomic_store_n(&pipe->writers, pipe->writers - 1, __ATOMIC_RELEASE);
         }
-        const bool last = --pipe->ends == 0;
         pipe->lock.unlock();
+        // Wake the other end's sleepers (EOF, or EPIPE) while this end still
+        // counts: the pipe cannot be freed under the wake-up.
         pipe->can_read.wake_all();
         pipe->can_write.wake_all();
+        (void)pipe->lock.lock();
+        const bool last = --pipe->ends == 0;
+        pipe->lock.unlock();
         if (last) {
             mm::kfree(pipe->buffer);
             pipe->~Pipe();

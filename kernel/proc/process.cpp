@@ -211,6 +211,7 @@ k::Result<int> clone(const CloneArgs& args, const arch::InterruptFrame& parent_f
         process = allocated.value();
         memcpy(process->limits, parent->limits, sizeof process->limits);
         memcpy(process->name, parent->name, sizeof process->name);
+        process->cwd = parent->cwd;
         process->pgid = parent->pgid;
         process->sid = parent->sid;
         process->exit_signal = static_cast<int>(flags & 0xff);

@@ -26,6 +26,9 @@
 namespace mm {
 class AddressSpace;
 }
+namespace k {
+struct InitrdNode;
+}
 namespace sched {
 struct Thread;
 }
@@ -93,6 +96,7 @@ struct Process {
     uint64_t child_generation = 0;   // bumped (tree lock) whenever a child changes state
     ResourceLimit limits[kRlimitCount];
     char name[16] = {};
+    const k::InitrdNode* cwd = nullptr;  // working directory (nullptr: the root)
     uint32_t references = 1;  // the tree's, plus one per running thread
     uint64_t start_ns = 0;
     int vfork_done = 0;  // a vfork parent waits for this (exec or exit)

@@ -7,6 +7,7 @@
 #include "kernel/mm/user_access.h"
 #include "kernel/proc/process.h"
 #include "kernel/syscall/syscall.h"
+#include "libk/string.h"
 
 namespace syscall {
 
@@ -55,16 +56,15 @@ private:
 };
 
 k::Result<const k::InitrdNode*> resolve_at(int dirfd, const char* path, bool follow) {
-    // No working directories yet: every process is in "/". A relative path
-    // with a dirfd other than AT_FDCWD must name a directory fd.
+    const k::InitrdNode* start = proc::current_process()->cwd;
     if (path[0] != '/' && dirfd != kAtFdCwd) {
         fs::File* dir = TRY(files().get_file(dirfd));
+        start = dir->initrd_node();
         const bool is_directory = dir->is_directory();
         dir->put();
-        if (!is_directory) return k::error(k::Errno::enotdir);
-        // Directory fds do not remember their node: only "/" works today.
+        if (!is_directory || start == nullptr) return k::error(k::Errno::enotdir);
     }
-    return fs::lookup(path, follow);
+    return fs::lookup_at(start, path, follow);
 }
 
 // Copies the user's iovec array in (EINVAL beyond IOV_MAX).
@@ -377,19 +377,33 @@ int64_t sys_getdents64(const Args& a, arch::InterruptFrame&) {
 }
 
 int64_t sys_getcwd(const Args& a, arch::InterruptFrame&) {
-    if (a.a1 < 2) return fail(k::Errno::erange);
-    if (auto copied = mm::copy_to_user(a.a0, "/", 2); !copied.ok()) return fail(copied.error());
-    return 2;
+    // Walk up from the working directory, building the path from its end.
+    char path[kPathMax];
+    size_t start = sizeof path - 1;
+    path[start] = '\0';
+    const k::InitrdNode* node = proc::current_process()->cwd;
+    for (unsigned depth = 0; node != nullptr && node->parent != node && depth < 256; ++depth) {
+        if (start < node->name.size() + 1) return fail(k::Errno::enametoolong);
+        start -= node->name.size();
+        memcpy(path + start, node->name.data(), node->name.size());
+        path[--start] = '/';
+        node = node->parent;
+    }
+    if (start == sizeof path - 1) path[--start] = '/';
+    const size_t length = sizeof path - start;  // with the NUL
+    if (a.a1 < length) return fail(k::Errno::erange);
+    if (auto copied = mm::copy_to_user(a.a0, path + start, length); !copied.ok()) return fail(copied.error());
+    return static_cast<int64_t>(length);
 }
 
 int64_t sys_chdir(const Args& a, arch::InterruptFrame&) {
     PathBuffer path;
     if (auto copied = path.copy_from(a.a0); !copied.ok()) return fail(copied.error());
-    auto node = fs::lookup(path.c_str());
+    auto node = resolve_at(kAtFdCwd, path.c_str(), true);
     if (!node.ok()) return fail(node.error());
     if (!node.value()->is_directory()) return fail(k::Errno::enotdir);
-    // Only "/" can be the working directory so far.
-    return node.value()->parent == node.value() ? 0 : fail(k::Errno::enosys);
+    proc::current_process()->cwd = node.value();
+    return 0;
 }
 
 }  // namespace syscall

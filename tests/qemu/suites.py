@@ -68,6 +68,21 @@ SUITES = [
               "--expect", r"^PANIC: page fault \(vector 14\) at 0x0000000000000010: write to not-present page",
               "--expect", r"^  rip=ffffffff8[0-9a-f]{7} ",
               "--expect", r"^  #0 0x[0-9a-f]{16} kernel_main\+0x[0-9a-f]+$"]},
+    # User space: the programs of user/tests run by /tests/runner as pid 1,
+    # whose exit status (all passed or not) ends QEMU. One CPU, then four;
+    # -cpu max for SMEP/SMAP, XSAVE/AVX and 1 GiB pages.
+    {"name": "user-smp1",
+     "args": ["--boot", "pvh", "--cpu", "max", "--mem", "512M", "--timeout", "300", "--initrd", "{initrd}",
+              "--append", "init=/tests/runner"]},
+    {"name": "user-smp4",
+     "args": ["--boot", "pvh", "--cpu", "max", "--smp", "4", "--mem", "512M", "--timeout", "300",
+              "--initrd", "{initrd}", "--append", "init=/tests/runner"]},
+    # The shell as pid 1's child, driven over the serial line.
+    {"name": "user-shell",
+     "args": ["--boot", "pvh", "--smp", "2", "--mem", "256M", "--timeout", "120", "--initrd", "{initrd}",
+              "--serial-input", "echo hello from sh | cat\nexit 0\n", "--type-delay", "4",
+              "--expect", r"^hello from sh$",
+              "--append", "init=/bin/sh"]},
     # A 32-bit-only CPU gets a clear message and a halt, not a crash.
     {"name": "no-long-mode-message",
      "args": ["--boot", "pvh", "--cpu", "qemu32", "--timeout", "8", "--expect-exit", "timeout",
