@@ -69,6 +69,12 @@ k::Result<PhysAddr> allocate_zeroed(unsigned order) {
     return frame;
 }
 
+// Could `length` bytes of `page_bytes` pages be allocated right now? A
+// check, not a reservation: memory can still run out before the faults.
+bool huge_pages_available(uint64_t length, uint64_t page_bytes) {
+    return free_blocks_of_order(order_of(page_bytes)) >= length / page_bytes;
+}
+
 }  // namespace
 
 // --- Memory objects -------------------------------------------------------
@@ -217,8 +223,10 @@ void AddressSpace::deactivate_on_this_cpu() {
 // --- Regions ---------------------------------------------------------------------
 
 PageProt AddressSpace::page_prot(const Region& region, bool allow_write) const {
+    // PROT_NONE pages stay mapped (their contents must survive an
+    // mprotect back) but supervisor-only, so every user access faults.
     return PageProt{.writable = allow_write && (region.prot & kProtWrite) != 0,
-                    .user = true,
+                    .user = region.prot != kProtNone,
                     .executable = (region.prot & kProtExec) != 0 || !arch::cpu_features().no_execute,
                     .global = false,
                     .uncached = false};
@@ -296,12 +304,19 @@ k::Result<uint64_t> AddressSpace::map(uint64_t address, uint64_t length, uint32_
     uint64_t start;
     if (fixed) {
         if (!k::is_aligned(address, alignment)) return k::error(k::Errno::einval);
-        if (address < kMmapMinAddr || address > kUserTop - length) return k::error(k::Errno::eperm);
+        if (address > kUserTop - length) return k::error(k::Errno::enomem);  // beyond the user half
+        if (address < kMmapMinAddr) return k::error(k::Errno::eperm);         // vm.mmap_min_addr
         TRY(unmap(address, length));
         start = address;
     } else {
         const uint64_t hint = k::is_aligned(address, alignment) && address >= kMmapMinAddr ? address : 0;
         start = TRY(regions_.find_free(length, hint, alignment, kMmapMinAddr, mmap_top));
+    }
+    if ((flags & kRegionHugetlb) && !(flags & kRegionNoReserve) && !huge_pages_available(length, alignment)) {
+        // Linux reserves huge pages at mmap time and fails with ENOMEM when
+        // the pool cannot cover the mapping; without a pool, we ask whether
+        // the buddy allocator could supply them now.
+        return k::error(k::Errno::enomem);
     }
     TRY(regions_.insert(start, start + length, prot, flags, object, offset));
     if (object != nullptr) object_get(object);

@@ -91,6 +91,13 @@ Page* phys_to_page(PhysAddr phys) {
     return buddy.manages(pfn) ? buddy.page_of(pfn) : nullptr;
 }
 
+uint64_t free_blocks_of_order(unsigned order) {
+    kernel::SpinLockIrqSave guard(buddy_lock);
+    uint64_t blocks = 0;
+    for (unsigned o = order; o <= BuddyAllocator::kMaxOrder; ++o) blocks += uint64_t{buddy.free_blocks(o)} << (o - order);
+    return blocks;
+}
+
 MemoryStats memory_stats() {
     return MemoryStats{buddy.page_count(), buddy.usable_page_count(), buddy.free_page_count(), highest_usable_end};
 }

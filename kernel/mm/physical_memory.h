@@ -31,5 +31,8 @@ struct MemoryStats {
     uint64_t highest_usable; // end of the highest usable frame
 };
 MemoryStats memory_stats();
+// How many blocks of `order` the free memory could supply now (larger free
+// blocks split): whether a huge-page mapping can be backed.
+uint64_t free_blocks_of_order(unsigned order);
 
 }  // namespace mm

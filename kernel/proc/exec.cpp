@@ -174,16 +174,40 @@ k::Result<void> load_program(Process& process, UserThread& thread, const char* p
     return {};
 }
 
+// execve in a multi-threaded process: every other thread exits first, and
+// the caller takes over the process id as its thread id (Linux's de_thread).
+k::Result<void> end_other_threads(Process& process, UserThread& self) {
+    {
+        kernel::IrqSaveGuard irq;
+        ksync::SpinLockGuard guard(tree_lock());
+        if (process.live_threads == 1) return {};
+        if (process.exec_thread != nullptr || process.group_exiting) return k::error(k::Errno::eagain);
+        __atomic_store_n(&process.exec_thread, &self, __ATOMIC_RELEASE);
+        for (UserThread& thread : process.threads) {
+            if (&thread != &self && thread.thread != nullptr) sched::wake_up(thread.thread);
+        }
+    }
+    process.thread_exits.wait_until([&process] { return __atomic_load_n(&process.live_threads, __ATOMIC_ACQUIRE) == 1; });
+    kernel::IrqSaveGuard irq;
+    ksync::SpinLockGuard guard(tree_lock());
+    __atomic_store_n(&process.exec_thread, static_cast<UserThread*>(nullptr), __ATOMIC_RELEASE);
+    if (self.tid != process.pid) {
+        release_thread_id(self.tid);
+        self.tid = process.pid;
+    }
+    return {};
+}
+
 k::Result<void> execve(const char* path, const char* const* argv, size_t argc, const char* const* envp, size_t envc,
                        arch::InterruptFrame& frame) {
     UserThread* self = current_user_thread();
     Process* process = self->process;
-    if (__atomic_load_n(&process->live_threads, __ATOMIC_ACQUIRE) > 1) {
-        // Linux kills the other threads first (de_thread); not yet here.
-        return k::error(k::Errno::eagain);
-    }
     LoadedProgram program = TRY(load_program(path, argv, argc, envp, envc, process->limits[kRlimitStack].current));
     program.space->address_space_limit = process->limits[kRlimitAs].current;
+    if (auto alone = end_other_threads(*process, *self); !alone.ok()) {
+        program.space->put();
+        return alone;
+    }
 
     // The point of no return: switch this thread to the new program.
     sched::Thread* thread = sched::current_thread();

@@ -131,6 +131,7 @@ void copy_name(Process* process, const char* name) {
 
 ksync::SpinLock& tree_lock() { return process_tree_lock; }
 void destroy_user_thread(UserThread* thread) { free_user_thread(thread); }
+void release_thread_id(int tid) { pids.free(static_cast<uint32_t>(tid)); }
 k::List<Process, &Process::all_node>& all_processes() { return process_list; }
 
 size_t process_count() {
@@ -391,6 +392,9 @@ void exit_thread(int wait_status, bool whole_group) {
     UserThread* self = current_user_thread();
     Process* process = self->process;
     sched::Thread* thread = sched::current_thread();
+    // Our own reference: once this thread is off the list, the parent may
+    // reap the process at any moment, and we still wake its waiters.
+    __atomic_fetch_add(&process->references, 1, __ATOMIC_RELAXED);
     if (whole_group) begin_group_exit(process, wait_status);
 
     // set_tid_address / CLONE_CHILD_CLEARTID: zero the word and wake one
@@ -423,6 +427,8 @@ void exit_thread(int wait_status, bool whole_group) {
     space->put();
 
     if (!last) {
+        process->thread_exits.wake_all();  // an execve may be waiting for this
+        put_process(process);
         sched::thread_exit();
     }
 
@@ -463,15 +469,15 @@ void exit_thread(int wait_status, bool whole_group) {
         }
         __atomic_store_n(&process->vfork_done, 1, __ATOMIC_RELEASE);
     }
-    // Until the tree's reference is dropped (by the parent's wait4, or
-    // here if nobody will wait), `process` stays allocated.
     process->vfork_waiters.wake_all();
     const int exit_signal = process->exit_signal;
+    const int pid = process->pid;
     if (auto_reap) put_process(process);
-    if (!auto_reap && exit_signal != 0) send_child_signal(parent, exit_signal, status);
+    if (!auto_reap && exit_signal != 0) send_child_signal(parent, exit_signal, pid, status);
     parent->child_waiters.wake_all();
     if (init_process != parent) init_process->child_waiters.wake_all();
     put_process(parent);
+    put_process(process);
     sched::thread_exit();
 }
 

@@ -56,6 +56,15 @@ struct UserThread {
     // fault): delivered even if blocked or ignored, like Linux's force_sig.
     int forced_signal = 0;
     uint64_t fault_address = 0;
+    int fault_code = 0;  // si_code of the forced signal (SEGV_MAPERR, SEGV_ACCERR)
+    uint64_t syscall_number = 0;  // of the call in progress, for restarting it after a signal
+    // Who sent each pending signal (one instance per standard signal).
+    struct PendingInfo {
+        int32_t code;
+        int32_t pid;
+        int32_t status;
+    };
+    PendingInfo pending_info[kSignalCount] = {};
     bool exiting = false;
     bool restore_mask_after_handler = false;
     SignalSet saved_mask = 0;  // rt_sigsuspend's, restored after the handler
@@ -86,6 +95,9 @@ struct Process {
     fs::FileTable* files = nullptr;
     SignalHandlers* handlers = nullptr;
     SignalSet shared_pending = 0;
+    UserThread::PendingInfo shared_pending_info[kSignalCount] = {};
+    UserThread* exec_thread = nullptr;  // execve in progress: every other thread must exit
+    ksync::WaitQueue thread_exits;      // execve waits here for them
 
     ProcessState state = ProcessState::Alive;
     bool group_exiting = false;
@@ -146,6 +158,9 @@ k::Result<void> execve(const char* path, const char* const* argv, size_t argc, c
 
 // Allocates a thread's FPU area in its initial state.
 k::Result<void*> allocate_fpu_state(void*& allocation);
+
+// Frees a thread id that is not a process id (tree lock held).
+void release_thread_id(int tid);
 
 // How many processes exist (for RLIMIT_NPROC and tests).
 size_t process_count();

@@ -19,6 +19,10 @@ namespace {
 
 bool valid_signal(int signal) { return signal >= 1 && signal <= kSignalCount; }
 
+// PendingInfo::code of a forced (fault) signal, whose siginfo comes from the
+// thread's fault_address and fault_code instead. Never a real si_code.
+constexpr int32_t kFaultInfoMarker = 0x7fff0001;
+
 // The thread of `process` that should take a process-wide signal: the first
 // one that does not block it (Linux prefers the main thread too).
 UserThread* pick_thread(Process& process, int signal) {
@@ -71,18 +75,29 @@ void put_handlers(SignalHandlers* handlers) {
     mm::kfree(handlers);
 }
 
+namespace {
+bool other_thread_execs(const UserThread& thread) {
+    const UserThread* exec_thread = __atomic_load_n(&thread.process->exec_thread, __ATOMIC_ACQUIRE);
+    return exec_thread != nullptr && exec_thread != &thread;
+}
+}  // namespace
+
 bool signal_pending(const UserThread& thread) {
     const SignalSet pending = __atomic_load_n(&thread.pending, __ATOMIC_ACQUIRE) |
                               __atomic_load_n(&thread.process->shared_pending, __ATOMIC_ACQUIRE);
     return (pending & ~thread.blocked) != 0 || (pending & signal_bit(kSigKill)) != 0 ||
-           __atomic_load_n(&thread.process->group_exiting, __ATOMIC_ACQUIRE) || thread.forced_signal != 0;
+           __atomic_load_n(&thread.process->group_exiting, __ATOMIC_ACQUIRE) || thread.forced_signal != 0 ||
+           other_thread_execs(thread);
 }
 
-void queue_process_signal_locked(Process& process, int signal) {
+void queue_process_signal_locked(Process& process, int signal, int code, int sender_pid, int status) {
     if (process.state != ProcessState::Alive || process.group_exiting) return;
     // An ignored signal is dropped when sent (POSIX), except that blocked
     // ones stay pending in case the action changes. Simplified: dropped.
     if (ignored(process, signal)) return;
+    if (!(process.shared_pending & signal_bit(signal))) {
+        process.shared_pending_info[signal - 1] = {code, sender_pid, status};
+    }
     process.shared_pending |= signal_bit(signal);
     if (signal == kSigKill) {
         for (UserThread& thread : process.threads) wake_thread(&thread);
@@ -91,7 +106,7 @@ void queue_process_signal_locked(Process& process, int signal) {
     wake_thread(pick_thread(process, signal));
 }
 
-k::Result<void> send_to_process(int pid, int signal, int) {
+k::Result<void> send_to_process(int pid, int signal, int sender_pid) {
     if (signal < 0 || signal > kSignalCount) return k::error(k::Errno::einval);
     kernel::IrqSaveGuard irq;
     ksync::SpinLockGuard guard(tree_lock());
@@ -102,11 +117,11 @@ k::Result<void> send_to_process(int pid, int signal, int) {
     if (process->parent == nullptr && signal != 0 && process->handlers->actions[signal - 1].handler <= kSigIgnore) {
         return {};
     }
-    if (signal != 0) queue_process_signal_locked(*process, signal);
+    if (signal != 0) queue_process_signal_locked(*process, signal, kSiUser, sender_pid);
     return {};
 }
 
-k::Result<void> send_to_thread(int tgid, int tid, int signal, int) {
+k::Result<void> send_to_thread(int tgid, int tid, int signal, int sender_pid) {
     if (signal < 0 || signal > kSignalCount || tid <= 0) return k::error(k::Errno::einval);
     kernel::IrqSaveGuard irq;
     ksync::SpinLockGuard guard(tree_lock());
@@ -122,12 +137,13 @@ k::Result<void> send_to_thread(int tgid, int tid, int signal, int) {
         queue_process_signal_locked(process, signal);
         return {};
     }
+    if (!(thread->pending & signal_bit(signal))) thread->pending_info[signal - 1] = {kSiTkill, sender_pid, 0};
     thread->pending |= signal_bit(signal);
     wake_thread(thread);
     return {};
 }
 
-k::Result<void> send_to_group(int pgid, int signal, int) {
+k::Result<void> send_to_group(int pgid, int signal, int sender_pid) {
     if (signal < 0 || signal > kSignalCount) return k::error(k::Errno::einval);
     kernel::IrqSaveGuard irq;
     ksync::SpinLockGuard guard(tree_lock());
@@ -137,7 +153,7 @@ k::Result<void> send_to_group(int pgid, int signal, int) {
         found = true;
         if (signal == 0) return;
         if (process.parent == nullptr && process.handlers->actions[signal - 1].handler <= kSigIgnore) return;
-        queue_process_signal_locked(process, signal);
+        queue_process_signal_locked(process, signal, kSiUser, sender_pid);
     });
     return found ? k::Result<void>{} : k::error(k::Errno::esrch);
 }
@@ -150,14 +166,15 @@ k::Result<void> send_to_all(int signal, int sender_pid) {
     for_each_process([&](Process& process) {
         if (process.parent == nullptr || process.pid == sender_pid || process.state != ProcessState::Alive) return;
         found = true;
-        if (signal != 0) queue_process_signal_locked(process, signal);
+        if (signal != 0) queue_process_signal_locked(process, signal, kSiUser, sender_pid);
     });
     return found ? k::Result<void>{} : k::error(k::Errno::esrch);
 }
 
-void force_signal(UserThread& thread, int signal, uint64_t fault_address) {
+void force_signal(UserThread& thread, int signal, uint64_t fault_address, int code) {
     thread.forced_signal = signal;
     thread.fault_address = fault_address;
+    thread.fault_code = code;
 }
 
 bool parent_ignores_children(Process* parent) {
@@ -166,12 +183,16 @@ bool parent_ignores_children(Process* parent) {
     return action.handler == kSigIgnore || (action.flags & kSaNoCldWait) != 0;
 }
 
-void send_child_signal(Process* parent, int signal, int) {
+void send_child_signal(Process* parent, int signal, int child_pid, int status) {
     if (!valid_signal(signal)) return;
     kernel::IrqSaveGuard irq;
     ksync::SpinLockGuard guard(tree_lock());
     if (parent->state != ProcessState::Alive || parent->handlers == nullptr) return;
-    queue_process_signal_locked(*parent, signal);
+    // siginfo for SIGCHLD: CLD_EXITED with the exit code, or CLD_KILLED
+    // with the signal (sigaction(2)).
+    const bool exited = (status & 0x7f) == 0;
+    queue_process_signal_locked(*parent, signal, exited ? kCldExited : kCldKilled, child_pid,
+                                exited ? (status >> 8) & 0xff : status & 0x7f);
 }
 
 void begin_group_exit(Process* process, int wait_status) {
@@ -189,11 +210,12 @@ namespace {
 
 // Takes the lowest deliverable signal off the thread's or process's pending
 // set (tree lock held); 0 if none.
-int dequeue_signal(UserThread& self) {
+int dequeue_signal(UserThread& self, UserThread::PendingInfo& info) {
     const SignalSet mine = self.pending & ~self.blocked;
     if (mine != 0) {
         const int signal = __builtin_ctzll(mine) + 1;
         self.pending &= ~signal_bit(signal);
+        info = self.pending_info[signal - 1];
         return signal;
     }
     Process& process = *self.process;
@@ -201,21 +223,46 @@ int dequeue_signal(UserThread& self) {
     if (shared != 0) {
         const int signal = __builtin_ctzll(shared) + 1;
         process.shared_pending &= ~signal_bit(signal);
+        info = process.shared_pending_info[signal - 1];
         return signal;
     }
     return 0;
 }
 
-[[noreturn]] void die_of(int signal) {
+// Sleeps and waits for signals end with EINTR when a handler ran, even with
+// SA_RESTART (Linux's ERESTARTNOHAND and ERESTART_RESTARTBLOCK, signal(7)):
+// nanosleep, clock_nanosleep, pause, rt_sigsuspend, poll, select.
+bool restarts_after_handler(uint64_t number) {
+    switch (number) {
+        case 7: case 23: case 34: case 35: case 130: case 230: case 270: case 271: return false;
+        default: return true;
+    }
+}
+
+// A system call that a signal interrupted (-EINTR) starts over when the
+// signal is ignored or its handler has SA_RESTART: back up RIP over the
+// two-byte SYSCALL instruction and put the call number back in RAX.
+void restart_interrupted_call(arch::InterruptFrame& frame, const UserThread& self) {
+    if (frame.vector != 256 || static_cast<int64_t>(frame.rax) != -static_cast<int64_t>(k::Errno::eintr)) return;
+    frame.rax = self.syscall_number;
+    frame.rip -= 2;
+    // The return path compares RCX with RIP to choose SYSRET; keep them equal.
+    frame.rcx = frame.rip;
+}
+
+[[noreturn]] void die_of(int signal, bool fault) {
     UserThread* self = current_user_thread();
-    if (signal != kSigKill && signal != kSigInt && signal != kSigPipe && signal != kSigTerm) {
-        log_info("pid %d (%s) killed by signal %d%s", self->process->pid, self->process->name, signal,
-                 self->fault_address != 0 && signal == kSigSegv ? " (bad memory access)" : "");
+    // Like Linux's show_unhandled_signals: a line for deaths by a fault,
+    // silence for signals somebody sent on purpose.
+    if (fault) {
+        log_info("pid %d (%s) killed by signal %d (unhandled fault at 0x%lx)", self->process->pid,
+                 self->process->name, signal, self->fault_address);
     }
     exit_thread(wait_status_signaled(signal), true);
 }
 
-bool build_handler_frame(arch::InterruptFrame& frame, int signal, const SignalAction& action, UserThread& self) {
+bool build_handler_frame(arch::InterruptFrame& frame, int signal, const SignalAction& action, UserThread& self,
+                         const UserThread::PendingInfo& pending) {
     // Below the red zone (128 bytes the interrupted code may use without
     // moving RSP: psABI §3.2.2), room for the FPU state (64-byte aligned),
     // then the frame, placed so that RSP + 8 is 16-byte aligned at the
@@ -247,10 +294,14 @@ bool build_handler_frame(arch::InterruptFrame& frame, int signal, const SignalAc
     signal_frame.context.mask = self.restore_mask_after_handler ? self.saved_mask : self.blocked;
     signal_frame.context.mcontext.old_mask = signal_frame.context.mask;
     signal_frame.info.signo = signal;
-    signal_frame.info.code = kSiUser;
-    if (signal == kSigSegv || signal == kSigBus || signal == kSigIll || signal == kSigFpe) {
-        signal_frame.info.code = kSegvMapErr;
+    signal_frame.info.code = pending.code;
+    if (pending.code == kFaultInfoMarker) {
+        // A fault: si_addr (and SEGV_MAPERR / SEGV_ACCERR in si_code).
+        signal_frame.info.code = self.fault_code;
         signal_frame.info.fault_address = self.fault_address;
+    } else {
+        signal_frame.info.process.pid = pending.pid;
+        signal_frame.info.process.status = pending.status;
     }
     if (!mm::copy_to_user(sp, &signal_frame, sizeof signal_frame).ok()) return false;
 
@@ -276,11 +327,15 @@ void deliver_pending_signals(arch::InterruptFrame& frame) {
     Process* process = self->process;
     for (int rounds = 0; rounds < kSignalCount + 1; ++rounds) {
         if (__atomic_load_n(&process->group_exiting, __ATOMIC_ACQUIRE)) exit_thread(process->exit_code, true);
+        UserThread* exec_thread = __atomic_load_n(&process->exec_thread, __ATOMIC_ACQUIRE);
+        if (exec_thread != nullptr && exec_thread != self) exit_thread(0, false);  // another thread execs
         int signal = 0;
         SignalAction action;
+        UserThread::PendingInfo info{};
         if (self->forced_signal != 0) {
             signal = self->forced_signal;
             self->forced_signal = 0;
+            info.code = kFaultInfoMarker;  // marks "a fault" for build_handler_frame
             // A fault that is blocked or ignored kills: the instruction would
             // only fault again (Linux's force_sig_fault).
             kernel::IrqSaveGuard irq;
@@ -290,7 +345,7 @@ void deliver_pending_signals(arch::InterruptFrame& frame) {
         } else {
             kernel::IrqSaveGuard irq;
             ksync::SpinLockGuard guard(tree_lock());
-            signal = dequeue_signal(*self);
+            signal = dequeue_signal(*self, info);
             if (signal == 0) break;
             action = process->handlers->actions[signal - 1];
         }
@@ -303,13 +358,16 @@ void deliver_pending_signals(arch::InterruptFrame& frame) {
                     continue;
                 case DefaultAction::Terminate:
                     if (process->parent == nullptr && signal != kSigKill) continue;  // pid 1
-                    die_of(signal);
+                    die_of(signal, info.code == kFaultInfoMarker);
             }
         }
-        if (!(action.flags & kSaRestorer) || !build_handler_frame(frame, signal, action, *self)) {
+        if ((action.flags & kSaRestart) && restarts_after_handler(self->syscall_number)) {
+            restart_interrupted_call(frame, *self);
+        }
+        if (!(action.flags & kSaRestorer) || !build_handler_frame(frame, signal, action, *self, info)) {
             // No way back from the handler, or no room for its frame: what
             // Linux does too (force SIGSEGV).
-            die_of(kSigSegv);
+            die_of(kSigSegv, true);
         }
         {
             kernel::IrqSaveGuard irq;
@@ -320,8 +378,11 @@ void deliver_pending_signals(arch::InterruptFrame& frame) {
         self->blocked |= action.mask & ~kUnblockable;
         if (!(action.flags & kSaNoDefer)) self->blocked |= signal_bit(signal) & ~kUnblockable;
         self->fault_address = 0;
+        frame.vector = 257;  // a handler frame: no restart below, and IRETQ's full restore
         return;  // one handler frame at a time; the next signal comes after it
     }
+    // No handler ran: a call the signals interrupted just goes on.
+    restart_interrupted_call(frame, *self);
     if (self->restore_mask_after_handler) {
         self->blocked = self->saved_mask;
         self->restore_mask_after_handler = false;
@@ -345,7 +406,7 @@ k::Result<void> signal_return(arch::InterruptFrame& frame) {
     frame.rflags = (frame.rflags & ~kUserFlags) | (context.rflags & kUserFlags) | arch::kRflagsInterrupt;
     frame.cs = arch::kUserCodeSelector;
     frame.ss = arch::kUserDataSelector;
-    frame.vector = 256;  // leave by IRETQ unless it looks like a plain syscall return
+    frame.vector = 257;  // not a system call's frame any more: never restarted
     self->blocked = signal_frame.context.mask & ~kUnblockable;
     if (context.fpstate != 0) {
         TRY(mm::copy_from_user(self->fpu_state, context.fpstate, arch::fpu_state_size()));

@@ -27,13 +27,14 @@ k::Result<void> send_to_thread(int tgid, int tid, int signal, int sender_pid);
 k::Result<void> send_to_group(int pgid, int signal, int sender_pid);
 k::Result<void> send_to_all(int signal, int sender_pid);
 // Tree lock held.
-void queue_process_signal_locked(Process& process, int signal);
+void queue_process_signal_locked(Process& process, int signal, int code = kSiUser, int sender_pid = 0,
+                                 int status = 0);
 
 // A fault in user mode: the thread takes `signal` now, handler or not.
-void force_signal(UserThread& thread, int signal, uint64_t fault_address);
+void force_signal(UserThread& thread, int signal, uint64_t fault_address, int code = kSegvMapErr);
 
 // SIGCHLD (or the clone exit signal) to a parent.
-void send_child_signal(Process* parent, int signal, int status);
+void send_child_signal(Process* parent, int signal, int child_pid, int status);
 bool parent_ignores_children(Process* parent);  // tree lock held
 
 // exit_group / a fatal signal: mark the group dying and kill its threads.

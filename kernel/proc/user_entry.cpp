@@ -79,7 +79,8 @@ void user_fault(arch::InterruptFrame& frame, uint64_t fault_address) {
             force_signal(*self, kSigKill, fault_address);
             return;
         }
-        force_signal(*self, kSigSegv, fault_address == 0 ? 1 : fault_address);
+        force_signal(*self, kSigSegv, fault_address,
+                     result == mm::FaultResult::Protection ? kSegvAccErr : kSegvMapErr);
         return;
     }
     force_signal(*self, signal_for_exception(frame.vector), frame.rip);
@@ -165,6 +166,7 @@ void release_user_state(sched::Thread* thread) {
 }  // namespace proc
 
 extern "C" void syscall_dispatch(arch::InterruptFrame* frame) {
+    proc::current_user_thread()->syscall_number = frame->rax;
     frame->rax = static_cast<uint64_t>(syscall::dispatch(*frame));
     proc::return_to_user(*frame);
 }

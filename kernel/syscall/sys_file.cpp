@@ -99,6 +99,14 @@ private:
 // The one path every read-like call takes.
 int64_t do_read(int fd, const VectorBuffer& vectors, int64_t explicit_offset) {
     auto got = files().get_file(fd);
+    if (got.ok()) {
+        // The whole buffer must be user memory before anything moves
+        // (Linux's access_ok): EFAULT, or EINVAL if the lengths overflow.
+        if (auto total = fs::total_length(vectors.data(), vectors.count()); !total.ok()) {
+            got.value()->put();
+            return fail(total.error());
+        }
+    }
     if (!got.ok()) return fail(got.error());
     FileRef file(got.value());
     if (!file->readable()) return fail(k::Errno::ebadf);
@@ -112,6 +120,12 @@ int64_t do_read(int fd, const VectorBuffer& vectors, int64_t explicit_offset) {
 
 int64_t do_write(int fd, const VectorBuffer& vectors, int64_t explicit_offset) {
     auto got = files().get_file(fd);
+    if (got.ok()) {
+        if (auto total = fs::total_length(vectors.data(), vectors.count()); !total.ok()) {
+            got.value()->put();
+            return fail(total.error());
+        }
+    }
     if (!got.ok()) return fail(got.error());
     FileRef file(got.value());
     if (!file->writable()) return fail(k::Errno::ebadf);

@@ -203,6 +203,25 @@ int64_t sys_arch_prctl(const Args& a, arch::InterruptFrame&) {
     }
 }
 
+// prctl(2): the thread name calls; everything else is EINVAL, as Linux
+// answers for options it does not know.
+int64_t sys_prctl(const Args& a, arch::InterruptFrame&) {
+    constexpr int kSetName = 15, kGetName = 16;
+    proc::Process& process = self();
+    switch (static_cast<int>(a.a0)) {
+        case kSetName: {
+            char name[16] = {};
+            auto copied = mm::copy_string_from_user(name, a.a1, sizeof name, k::Errno::enametoolong);
+            if (!copied.ok() && copied.error() != k::Errno::enametoolong) return fail(copied.error());
+            name[15] = '\0';  // longer names are cut, not refused
+            memcpy(process.name, name, sizeof name);
+            return 0;
+        }
+        case kGetName: return result_of(mm::copy_to_user(a.a1, process.name, sizeof process.name));
+        default: return fail(k::Errno::einval);
+    }
+}
+
 int64_t sys_set_robust_list(const Args& a, arch::InterruptFrame&) {
     if (a.a1 != 24) return fail(k::Errno::einval);  // sizeof(struct robust_list_head)
     proc::current_user_thread()->robust_list = a.a0;

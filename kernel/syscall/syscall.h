@@ -36,7 +36,7 @@ inline int64_t result_of(const k::Result<void>& result) { return result.ok() ? 0
     X(108, getegid) X(109, setpgid) X(110, getppid) X(111, getpgrp) X(112, setsid) X(121, getpgid) X(124, getsid)   \
     X(127, rt_sigpending) X(130, rt_sigsuspend) X(131, sigaltstack) X(142, sched_setparam)                          \
     X(143, sched_getparam) X(144, sched_setscheduler) X(145, sched_getscheduler) X(146, sched_get_priority_max)      \
-    X(147, sched_get_priority_min) X(148, sched_rr_get_interval) X(158, arch_prctl) X(160, setrlimit)               \
+    X(147, sched_get_priority_min) X(148, sched_rr_get_interval) X(157, prctl) X(158, arch_prctl) X(160, setrlimit)               \
     X(169, reboot) X(186, gettid) X(200, tkill) X(202, futex) X(203, sched_setaffinity) X(204, sched_getaffinity)   \
     X(217, getdents64) X(218, set_tid_address) X(228, clock_gettime) X(229, clock_getres) X(230, clock_nanosleep)   \
     X(231, exit_group) X(234, tgkill) X(257, openat) X(262, newfstatat) X(269, faccessat) X(273, set_robust_list)   \

@@ -70,9 +70,10 @@ SUITES = [
               "--expect", r"^  #0 0x[0-9a-f]{16} kernel_main\+0x[0-9a-f]+$"]},
     # User space: the programs of user/tests run by /tests/runner as pid 1,
     # whose exit status (all passed or not) ends QEMU. One CPU, then four;
-    # -cpu max for SMEP/SMAP, XSAVE/AVX and 1 GiB pages.
+    # -cpu max for SMEP/SMAP, XSAVE/AVX and 1 GiB pages (3 GiB of RAM so that
+    # an aligned, free 1 GiB block exists for MAP_HUGE_1GB).
     {"name": "user-smp1",
-     "args": ["--boot", "pvh", "--cpu", "max", "--mem", "512M", "--timeout", "300", "--initrd", "{initrd}",
+     "args": ["--boot", "pvh", "--cpu", "max", "--mem", "3G", "--timeout", "300", "--initrd", "{initrd}",
               "--append", "init=/tests/runner"]},
     {"name": "user-smp4",
      "args": ["--boot", "pvh", "--cpu", "max", "--smp", "4", "--mem", "512M", "--timeout", "300",
