@@ -1,9 +1,8 @@
 /* ps: lists processes as "PID PPID S COMMAND".
  *
- * On Linux the process table is /proc/<pid>/stat (proc(5)). This kernel has no /proc
- * yet: without it (or with no process in it) ps says so on stderr ("ps: no process
- * table") and lists only itself, from getpid/getppid and its argv[0]. When the kernel
- * grows a way to enumerate processes, self_only() is the one place to wire it in.
+ * On Linux the process table is /proc/<pid>/stat (proc(5)). TeachOS has no /proc;
+ * it answers the native call teachos_proc_list (number 500, docs/ABI.md) instead,
+ * which Linux rejects with ENOSYS. With neither, ps lists only itself and says so.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -12,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 struct Proc {
@@ -45,6 +45,23 @@ static int read_stat(int pid, struct Proc *out) {
 
 static int by_pid(const void *a, const void *b) { return ((const struct Proc *)a)->pid - ((const struct Proc *)b)->pid; }
 
+/* TeachOS's process list (docs/ABI.md): 40-byte records. */
+struct TeachosRecord {
+    int pid, ppid, pgid, threads, state;
+    char name[16];
+    unsigned pad;
+};
+
+static int teachos_list(void) {
+    static struct TeachosRecord records[1024];
+    long n = syscall(500, records, sizeof records);
+    if (n < 0) return -1;
+    if (n > 1024) n = 1024;
+    for (long i = 0; i < n; i++)
+        printf("%6d %6d %c %.16s\n", records[i].pid, records[i].ppid, records[i].state ? 'Z' : 'R', records[i].name);
+    return 0;
+}
+
 /* No process table to read: list ourselves, and say so. */
 static int self_only(const char *argv0) {
     const char *name = strrchr(argv0, '/');
@@ -59,7 +76,7 @@ int main(int argc, char **argv) {
     (void)argc;
     printf("%6s %6s S COMMAND\n", "PID", "PPID");
     DIR *proc = opendir("/proc");
-    if (proc == NULL) return self_only(argv[0]);
+    if (proc == NULL) return teachos_list() == 0 ? 0 : self_only(argv[0]);
     size_t count = 0, cap = 64;
     struct Proc *procs = malloc(cap * sizeof *procs);
     struct dirent *e;
