@@ -64,10 +64,10 @@ test: deps build $(INITRD)
 
 # Benchmarks measure the release configuration (no slab poisoning or red
 # zones), in a build tree of their own.
-bench: deps
+bench: deps $(INITRD)
 	cmake -S . -B $(BUILD)-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DKERNEL_DEBUG=OFF
 	cmake --build $(BUILD)-bench --target kernel
-	$(PYTHON) tools/bench.py --build $(BUILD)-bench
+	$(PYTHON) tools/bench.py --build $(BUILD)-bench --initrd $(INITRD)
 
 # Debugging, one terminal: QEMU runs in the background (its serial output
 # goes to $(BUILD)/gdb-serial.log: `tail -f` it in a second terminal), gdb
