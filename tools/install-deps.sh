@@ -22,6 +22,7 @@ ninja ninja-build
 python3 python3
 nm binutils
 gdb gdb
+musl-gcc musl-tools
 "
 
 missing=""
