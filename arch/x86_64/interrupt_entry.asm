@@ -7,6 +7,8 @@
 ; arch::InterruptFrame (arch/x86_64/interrupt_frame.h) and calls
 ; interrupt_dispatch(frame). The handler may rewrite the frame (the fault
 ; catcher changes RIP and RSP); the common path restores whatever is there.
+%include "arch/x86_64/register_frame.inc"
+
 extern interrupt_dispatch
 global interrupt_stub_table
 
@@ -17,21 +19,7 @@ global interrupt_stub_table
 section .text
 align 16
 interrupt_common:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GENERAL_REGISTERS
     ; Coming from user mode (CPL 3 in the saved CS)? Then GS holds the user's
     ; base: swap in the kernel's per-CPU base. Offset 18*8 = saved CS.
     test byte [rsp + 18 * 8], 3
@@ -50,21 +38,7 @@ interrupt_common:
     jz .to_kernel
     swapgs
 .to_kernel:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GENERAL_REGISTERS
     add rsp, 16                         ; vector and error code
     iretq
 

@@ -17,6 +17,8 @@
 ; below the top of the user half, no TF/RF in RFLAGS, the standard user
 ; selectors. Anything else (a signal frame, rt_sigreturn, a new thread)
 ; leaves by IRETQ, which checks everything itself.
+%include "arch/x86_64/register_frame.inc"
+
 extern syscall_dispatch
 global syscall_entry
 global arch_return_to_user
@@ -39,21 +41,7 @@ syscall_entry:
     push rcx                            ; rip
     push qword 0                        ; error code
     push qword 256                      ; "vector": a system call, not an interrupt
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GENERAL_REGISTERS
     xor ebp, ebp                        ; backtraces stop at the user boundary
     mov rdi, rsp                        ; 22 pushes from a 16-aligned top: aligned
     sti
@@ -84,21 +72,7 @@ return_with_frame_in_rsp:
     jne .iret
     cmp qword [rsp + 21 * 8], USER_DS
     jne .iret
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GENERAL_REGISTERS
     add rsp, 16                         ; vector and error code
     pop rcx                             ; rip (equal to the saved RCX)
     add rsp, 8                          ; cs
@@ -108,20 +82,6 @@ return_with_frame_in_rsp:
     o64 sysret
 .iret:
     swapgs
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GENERAL_REGISTERS
     add rsp, 16
     iretq

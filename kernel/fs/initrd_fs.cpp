@@ -144,11 +144,12 @@ k::Result<const k::InitrdNode*> lookup_at(const k::InitrdNode* start, k::StringV
 const k::InitrdNode* root_node() { return have_tree ? tree.root() : &empty_root; }
 
 k::Result<File*> open_node(const k::InitrdNode* node, uint32_t flags) {
+    // The node exists: O_CREAT|O_EXCL fails first (open(2)).
+    if ((flags & kOpenCreate) && (flags & kOpenExclusive)) return k::error(k::Errno::eexist);
     if ((flags & kOpenAccessMask) != kOpenReadOnly || (flags & (kOpenCreate | kOpenTruncate))) {
         // A read-only file system: Linux says EISDIR for a directory opened
         // for writing, EROFS for everything else.
         if (node->is_directory() && (flags & kOpenAccessMask) != kOpenReadOnly) return k::error(k::Errno::eisdir);
-        if ((flags & kOpenCreate) && (flags & kOpenExclusive)) return k::error(k::Errno::eexist);
         return k::error(k::Errno::erofs);
     }
     if ((flags & kOpenDirectory) && !node->is_directory()) return k::error(k::Errno::enotdir);

@@ -64,38 +64,29 @@ k::Result<void> wait(uint64_t address, uint32_t expected, uint64_t deadline_ns, 
     waiter.key = key;
     waiter.bitset = bitset;
     waiter.thread = sched::current_thread();
-    for (unsigned attempt = 0;; ++attempt) {
+    // Read the word under the bucket lock, without faulting (a fault would
+    // sleep with the lock held): a waker that changes the word and then
+    // takes the lock cannot slip between check and sleep. If the page is
+    // not present, drop the lock, fault it in, and try once more.
+    for (unsigned attempt = 0; attempt < 2; ++attempt) {
+        if (attempt > 0) TRY(mm::fault_in_user_page(address, false));
         kernel::IrqSaveGuard irq;
-        bucket.lock.lock();
-        // Read the word under the bucket lock, without faulting (a fault
-        // would sleep with the lock held): a waker that changes the word
-        // and then takes the lock cannot slip between check and sleep.
+        ksync::SpinLockGuard guard(bucket.lock);
         uint32_t value;
-        auto read = mm::copy_from_user_inatomic(&value, address, sizeof value);
-        if (!read.ok()) {
-            bucket.lock.unlock();
-            if (attempt > 0) return k::error(k::Errno::efault);
-            arch::enable_interrupts();
-            TRY(mm::fault_in_user_page(address, false));
-            continue;
-        }
-        if (value != expected) {
-            bucket.lock.unlock();
-            return k::error(k::Errno::eagain);
-        }
+        if (!mm::copy_from_user_inatomic(&value, address, sizeof value).ok()) continue;
+        if (value != expected) return k::error(k::Errno::eagain);
         bucket.waiters.push_back(waiter);
         while (!waiter.woken) {
             if (self != nullptr && proc::signal_pending(*self)) break;
             if (deadline_ns != sched::kForever && ktime::monotonic_ns() >= deadline_ns) break;
             sched::block_and_relock(bucket.lock, deadline_ns);
         }
-        const bool woken = waiter.woken;
-        if (!woken) bucket.waiters.remove(waiter);
-        bucket.lock.unlock();
-        if (woken) return {};
+        if (waiter.woken) return {};
+        bucket.waiters.remove(waiter);
         if (self != nullptr && proc::signal_pending(*self)) return k::error(k::Errno::eintr);
         return k::error(k::Errno::etimedout);
     }
+    return k::error(k::Errno::efault);
 }
 
 k::Result<int> wake(uint64_t address, int count, uint32_t bitset, bool) {

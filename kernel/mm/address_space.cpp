@@ -338,11 +338,6 @@ k::Result<void> AddressSpace::protect(uint64_t address, uint64_t length, uint32_
     TRY(regions_.protect_range(address, address + length, prot));
     // Rewrite the present pages. Private pages stay read-only where they
     // may be shared (mapcount > 1): the next write fault copies them.
-    struct Page_ {
-        uint64_t virt;
-        PageSize size;
-        bool writable;
-    };
     kernel::PreemptDisabled no_preempt;
     ksync::SpinLockGuard guard(table_lock_);
     for (uint64_t cursor = address; cursor < address + length;) {

@@ -408,6 +408,16 @@ bool PageTableMapper::is_fully_mapped(PhysAddr table_address, unsigned level, ui
     return true;
 }
 
+namespace {
+// What for_each_mapping and unmap report for the leaf `entry` at `virt`.
+PageTableMapper::Mapping leaf_mapping(PageTableEntry entry, unsigned level, uint64_t virt) {
+    return PageTableMapper::Mapping{.virt = virt,
+                                    .translation = Translation{.phys = entry.leaf_address(level),
+                                                               .size = page_size_of_level(level),
+                                                               .prot = protection_of(leaf_attributes(entry, level))}};
+}
+}  // namespace
+
 void PageTableMapper::unmap_in_table(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last,
                                      MappingVisitor removed, void* context) {
     uint64_t* entries = table(table_address);
@@ -423,13 +433,7 @@ void PageTableMapper::unmap_in_table(PhysAddr table_address, unsigned level, uin
             VERIFY(piece_first == entry_virt && piece_last == entry_virt + (span - 1));
             store(&entries[i], PageTableEntry());
             tlb_.invalidate(entry_virt, page_size_of_level(level));
-            if (removed != nullptr) {
-                const Mapping mapping{.virt = entry_virt,
-                                      .translation = Translation{.phys = entry.leaf_address(level),
-                                                                 .size = page_size_of_level(level),
-                                                                 .prot = protection_of(leaf_attributes(entry, level))}};
-                removed(context, mapping);
-            }
+            if (removed != nullptr) removed(context, leaf_mapping(entry, level, entry_virt));
             continue;
         }
         const PhysAddr child = entry.address();
@@ -528,29 +532,10 @@ k::Result<Translation> PageTableMapper::translate(uint64_t virt) const {
     VERIFY_NOT_REACHED();  // every present PT entry is a leaf
 }
 
-void PageTableMapper::visit(PhysAddr table_address, unsigned level, uint64_t table_virt, MappingVisitor visitor,
-                            void* context) const {
-    const uint64_t* entries = table(table_address);
-    const uint64_t span = arch::level_span(level);
-    for (uint64_t i = 0; i < arch::kEntriesPerTable; ++i) {
-        const PageTableEntry entry = load(&entries[i]);
-        if (!entry.present()) continue;
-        // PML4 entries 256..511 are the higher half: sign-extend bit 47.
-        const uint64_t entry_virt = arch::canonicalize(table_virt + i * span);
-        if (is_leaf(entry, level)) {
-            const Mapping mapping{.virt = entry_virt,
-                                  .translation = Translation{.phys = entry.leaf_address(level),
-                                                             .size = page_size_of_level(level),
-                                                             .prot = protection_of(leaf_attributes(entry, level))}};
-            visitor(context, mapping);
-        } else {
-            visit(entry.address(), level - 1, entry_virt, visitor, context);
-        }
-    }
-}
-
 void PageTableMapper::for_each_mapping(MappingVisitor visitor, void* context) const {
-    visit(root_, kTopLevel, 0, visitor, context);
+    // The lower half, then the higher half (PML4 entries 256-511).
+    visit_range(root_, kTopLevel, 0, arch::kLowerHalfEnd - 1, visitor, context);
+    visit_range(root_, kTopLevel, arch::kHigherHalfStart, ~uint64_t{0}, visitor, context);
 }
 
 void PageTableMapper::visit_range(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last,
@@ -562,11 +547,7 @@ void PageTableMapper::visit_range(PhysAddr table_address, unsigned level, uint64
         const PageTableEntry entry = load(&entries[i]);
         if (!entry.present()) continue;
         if (is_leaf(entry, level)) {
-            const Mapping mapping{.virt = entry_virt,
-                                  .translation = Translation{.phys = entry.leaf_address(level),
-                                                             .size = page_size_of_level(level),
-                                                             .prot = protection_of(leaf_attributes(entry, level))}};
-            visitor(context, mapping);
+            visitor(context, leaf_mapping(entry, level, entry_virt));
         } else {
             visit_range(entry.address(), level - 1, k::max(first, entry_virt), k::min(last, entry_virt + (span - 1)),
                         visitor, context);

@@ -195,8 +195,6 @@ private:
     void unmap_in_table(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last,
                         MappingVisitor removed, void* context);
     void protect_in_table(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last, PageProt prot);
-    void visit(PhysAddr table_address, unsigned level, uint64_t table_virt, MappingVisitor visitor,
-               void* context) const;
     void visit_range(PhysAddr table_address, unsigned level, uint64_t first, uint64_t last, MappingVisitor visitor,
                      void* context) const;
 

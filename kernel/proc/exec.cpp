@@ -23,8 +23,8 @@ namespace {
 
 // Where things go in a new address space (like Linux's defaults, without
 // randomisation): the stack just below the top of the user half, mmap
-// below a gap under the stack limit, static-PIE programs at 4 MiB... no:
-// at the classic 0x555555554000 that Linux uses for PIE binaries.
+// below a gap under the stack limit, static-PIE programs at 0x555555554000
+// as Linux puts PIE binaries.
 constexpr uint64_t kStackTop = 0x0000'7fff'ffff'e000;
 constexpr uint64_t kStackGap = uint64_t{16} << 20;
 constexpr uint64_t kPieBase = 0x0000'5555'5555'4000;
@@ -68,6 +68,21 @@ const char* base_name(const char* path) {
         if (*p == '/' && p[1] != '\0') name = p + 1;
     }
     return name;
+}
+
+// The thread's user state for the first instruction of a new program: the
+// entry frame, no TLS, a clean FPU, and the process named after the file.
+void begin_program(Process& process, UserThread& thread, const LoadedProgram& program, const char* path,
+                   arch::InterruptFrame& frame) {
+    frame = arch::make_user_frame(program.entry, program.stack_pointer);
+    thread.fs_base = 0;
+    thread.clear_child_tid = 0;
+    thread.robust_list = 0;
+    arch::fpu_state_init(thread.fpu_state);
+    const char* name = base_name(path);
+    size_t i = 0;
+    for (; name[i] != '\0' && i + 1 < sizeof process.name; ++i) process.name[i] = name[i];
+    process.name[i] = '\0';
 }
 
 }  // namespace
@@ -164,13 +179,7 @@ k::Result<void> load_program(Process& process, UserThread& thread, const char* p
     if (process.address_space != nullptr) process.address_space->put();
     process.address_space = program.space;
     program.space->address_space_limit = process.limits[kRlimitAs].current;
-    frame = arch::make_user_frame(program.entry, program.stack_pointer);
-    thread.fs_base = 0;
-    arch::fpu_state_init(thread.fpu_state);
-    const char* name = base_name(path);
-    size_t i = 0;
-    for (; name[i] != '\0' && i + 1 < sizeof process.name; ++i) process.name[i] = name[i];
-    process.name[i] = '\0';
+    begin_program(process, thread, program, path, frame);
     return {};
 }
 
@@ -204,8 +213,21 @@ k::Result<void> execve(const char* path, const char* const* argv, size_t argc, c
     Process* process = self->process;
     LoadedProgram program = TRY(load_program(path, argv, argc, envp, envc, process->limits[kRlimitStack].current));
     program.space->address_space_limit = process->limits[kRlimitAs].current;
+    // Handlers shared with another process (CLONE_SIGHAND without
+    // CLONE_THREAD) are unshared, since they are about to be reset: the copy
+    // is made now, while failing is still possible.
+    SignalHandlers* own_handlers = nullptr;
+    if (__atomic_load_n(&process->handlers->references, __ATOMIC_ACQUIRE) > 1) {
+        auto copy = copy_handlers(process->handlers);
+        if (!copy.ok()) {
+            program.space->put();
+            return k::error(copy.error());
+        }
+        own_handlers = copy.value();
+    }
     if (auto alone = end_other_threads(*process, *self); !alone.ok()) {
         program.space->put();
+        if (own_handlers != nullptr) put_handlers(own_handlers);
         return alone;
     }
 
@@ -225,30 +247,18 @@ k::Result<void> execve(const char* path, const char* const* argv, size_t argc, c
     process_old->put();
 
     process->files->close_all_on_exec();
-    // Handlers become SIG_DFL (ignored stay ignored); a shared table is
-    // unshared first (execve(2): "the dispositions of caught signals are reset").
-    if (__atomic_load_n(&process->handlers->references, __ATOMIC_ACQUIRE) > 1) {
-        auto copy = copy_handlers(process->handlers);
-        if (copy.ok()) {
-            SignalHandlers* shared = process->handlers;
-            process->handlers = copy.value();
-            put_handlers(shared);
-        }
+    // Caught signals return to SIG_DFL, ignored ones stay ignored (execve(2)).
+    if (own_handlers != nullptr) {
+        put_handlers(process->handlers);
+        process->handlers = own_handlers;
     }
     for (SignalAction& action : process->handlers->actions) {
         if (action.handler != kSigIgnore) action = SignalAction{};
     }
-    self->clear_child_tid = 0;
-    self->robust_list = 0;
-    self->fs_base = 0;
+    begin_program(*process, *self, program, path, frame);
+    // This thread is running: load what begin_program reset.
     arch::set_fs_base(0);
-    arch::fpu_state_init(self->fpu_state);
     arch::fpu_restore(self->fpu_state);
-    frame = arch::make_user_frame(program.entry, program.stack_pointer);
-    const char* name = base_name(path);
-    size_t i = 0;
-    for (; name[i] != '\0' && i + 1 < sizeof process->name; ++i) process->name[i] = name[i];
-    process->name[i] = '\0';
     // A vfork parent may go on now.
     __atomic_store_n(&process->vfork_done, 1, __ATOMIC_RELEASE);
     process->vfork_waiters.wake_all();

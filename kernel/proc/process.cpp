@@ -57,6 +57,23 @@ k::Result<Process*> allocate_process() {
     return process;
 }
 
+// Undoes a process that never ran: its resources and, once `linked` into
+// the tree with a pid, its place there.
+void discard_unstarted_process(Process* process, bool linked) {
+    if (linked) {
+        kernel::IrqSaveGuard irq;
+        ksync::SpinLockGuard guard(process_tree_lock);
+        process->parent->children.remove(*process);
+        process_list.remove(*process);
+        --processes;
+        pids.free(static_cast<uint32_t>(process->pid));
+    }
+    if (process->address_space != nullptr) process->address_space->put();
+    if (process->files != nullptr) process->files->put();
+    if (process->handlers != nullptr) put_handlers(process->handlers);
+    free_process(process);
+}
+
 k::Result<UserThread*> allocate_user_thread() {
     void* memory = mm::kzalloc(sizeof(UserThread));
     if (memory == nullptr) return k::error(k::Errno::enomem);
@@ -121,11 +138,6 @@ k::Result<sched::Thread*> start_user_thread(UserThread* user, Process* process, 
     return thread.value();
 }
 
-void copy_name(Process* process, const char* name) {
-    size_t i = 0;
-    for (; name[i] != '\0' && i + 1 < sizeof process->name; ++i) process->name[i] = name[i];
-    process->name[i] = '\0';
-}
 
 }  // namespace
 
@@ -266,10 +278,7 @@ k::Result<int> clone(const CloneArgs& args, const arch::InterruptFrame& parent_f
             }
         }
         if (!status.ok()) {
-            if (process->address_space != nullptr) process->address_space->put();
-            if (process->files != nullptr) process->files->put();
-            if (process->handlers != nullptr) put_handlers(process->handlers);
-            free_process(process);
+            discard_unstarted_process(process, false);
             free_user_thread(user);
             return k::error(status.error());
         }
@@ -285,46 +294,35 @@ k::Result<int> clone(const CloneArgs& args, const arch::InterruptFrame& parent_f
     }
     const int tid = user->tid;
 
-    if (flags & kCloneParentSettid) {
-        // Linux writes it in the parent's memory before the child runs.
-        if (!mm::put_user<int32_t>(args.parent_tid, tid).ok()) {
-            // Linux ignores a bad pointer here; so do we.
+    // The tid words, written before the child runs. Linux ignores bad
+    // pointers here, and so do we.
+    if (flags & kCloneParentSettid) (void)mm::put_user<int32_t>(args.parent_tid, tid);
+    if (flags & kCloneChildSettid) {
+        // In the child's memory: the same as ours with CLONE_VM, its copy otherwise.
+        if (flags & kCloneVm) {
+            (void)mm::put_user<int32_t>(args.child_tid, tid);
+        } else if (mm::user_range_ok(args.child_tid, sizeof(int32_t))) {
+            (void)process->address_space->write_remote(args.child_tid, &tid, sizeof tid);
         }
     }
-    if (flags & kCloneChildSettid) user->clear_child_tid = flags & kCloneChildCleartid ? args.child_tid : 0;
 
     arch::InterruptFrame frame = parent_frame;
     frame.rax = 0;
     if (args.stack != 0) frame.rsp = args.stack;
-    const bool settid_in_child = (flags & kCloneChildSettid) != 0;
-    const uint64_t child_tid_address = args.child_tid;
 
     if (flags & kCloneVfork) process->vfork_done = 0;
     auto thread = start_user_thread(user, process, frame);
     if (!thread.ok()) {
         if (new_process) {
-            // Never ran: undo as if it had exited at once, without a parent notification.
-            kernel::IrqSaveGuard irq;
-            ksync::SpinLockGuard guard(process_tree_lock);
-            process->parent->children.remove(*process);
-            process_list.remove(*process);
-            --processes;
-            pids.free(static_cast<uint32_t>(process->pid));
+            discard_unstarted_process(process, true);  // as if it had exited at once, unannounced
         } else {
             kernel::IrqSaveGuard irq;
             ksync::SpinLockGuard guard(process_tree_lock);
             pids.free(static_cast<uint32_t>(tid));
         }
-        if (new_process) {
-            process->address_space->put();
-            process->files->put();
-            put_handlers(process->handlers);
-            free_process(process);
-        }
         free_user_thread(user);
         return k::error(thread.error());
     }
-    if (settid_in_child && (flags & kCloneVm)) (void)mm::put_user<int32_t>(child_tid_address, tid);
     if (flags & kCloneVfork) {
         // The parent sleeps until the child has exec'd or exited: they
         // share the address space until then (vfork(2)).
@@ -353,7 +351,6 @@ k::Result<void> start_init(const char* path, const char* const* argv, size_t arg
         ++processes;
         init_process = process;
     }
-    copy_name(process, "init");
     // Load the program now, from the kernel, into the new address space.
     const char* envp[] = {"HOME=/", "PATH=/bin:/tests", "TERM=linux"};
     arch::InterruptFrame frame{};

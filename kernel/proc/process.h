@@ -166,7 +166,6 @@ void release_thread_id(int tid);
 size_t process_count();
 
 // Calls fn(process) for every live or zombie process (tree_lock held).
-template <typename Fn> void for_each_process(Fn&& fn);
 k::List<Process, &Process::all_node>& all_processes();
 template <typename Fn> void for_each_process(Fn&& fn) {
     for (Process& process : all_processes()) fn(process);

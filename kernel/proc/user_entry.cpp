@@ -21,12 +21,10 @@
 
 namespace proc {
 
-namespace {
-
 // Everything that must happen before user code runs again. Returns with
 // interrupts off, so nothing can set new work between the last check and
 // the IRETQ/SYSRET.
-void user_return_work(arch::InterruptFrame& frame) {
+void prepare_return_to_user(arch::InterruptFrame& frame) {
     for (unsigned rounds = 0;; ++rounds) {
         arch::disable_interrupts();
         if (kernel::this_cpu()->need_resched) {
@@ -44,7 +42,9 @@ void user_return_work(arch::InterruptFrame& frame) {
     }
 }
 
-void interrupt_return_hook(arch::InterruptFrame& frame) { user_return_work(frame); }
+namespace {
+
+void interrupt_return_hook(arch::InterruptFrame& frame) { prepare_return_to_user(frame); }
 
 int signal_for_exception(uint64_t vector) {
     switch (vector) {
@@ -112,7 +112,7 @@ arch::InterruptFrame* user_frame(sched::Thread* thread) {
 }
 
 void return_to_user(arch::InterruptFrame& frame) {
-    user_return_work(frame);
+    prepare_return_to_user(frame);
     arch_return_to_user(&frame);
 }
 
@@ -124,8 +124,6 @@ bool restore_user_fpu_checked(UserThread& thread) {
     arch::fpu_restore(area);
     return false;
 }
-
-void destroy_user_thread(UserThread* thread);
 
 void switch_user_state(sched::Thread* previous, sched::Thread* next) {
     if (previous->user != nullptr && previous->state != sched::ThreadState::Dead) {
@@ -168,5 +166,5 @@ void release_user_state(sched::Thread* thread) {
 extern "C" void syscall_dispatch(arch::InterruptFrame* frame) {
     proc::current_user_thread()->syscall_number = frame->rax;
     frame->rax = static_cast<uint64_t>(syscall::dispatch(*frame));
-    proc::return_to_user(*frame);
+    proc::prepare_return_to_user(*frame);  // syscall_entry.asm then leaves through the frame
 }

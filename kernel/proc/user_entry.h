@@ -27,7 +27,10 @@ void user_mode_init();
 // will first enter user mode): at the top of its kernel stack.
 arch::InterruptFrame* user_frame(sched::Thread* thread);
 
-// Does the return-to-user work (reschedule, signals) and leaves.
+// The return-to-user work (reschedule, signals); returns with interrupts off.
+void prepare_return_to_user(arch::InterruptFrame& frame);
+
+// Does the return-to-user work and leaves through `frame`.
 [[noreturn]] void return_to_user(arch::InterruptFrame& frame);
 
 // Reloads the thread's FPU registers from its save area, which came from

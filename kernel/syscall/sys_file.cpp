@@ -96,45 +96,28 @@ private:
     size_t count_ = 0;
 };
 
-// The one path every read-like call takes.
-int64_t do_read(int fd, const VectorBuffer& vectors, int64_t explicit_offset) {
+// The one path every read-like and write-like call takes.
+enum class Direction { kRead, kWrite };
+int64_t transfer(Direction direction, int fd, const VectorBuffer& vectors, int64_t explicit_offset) {
     auto got = files().get_file(fd);
-    if (got.ok()) {
-        // The whole buffer must be user memory before anything moves
-        // (Linux's access_ok): EFAULT, or EINVAL if the lengths overflow.
-        if (auto total = fs::total_length(vectors.data(), vectors.count()); !total.ok()) {
-            got.value()->put();
-            return fail(total.error());
-        }
-    }
     if (!got.ok()) return fail(got.error());
     FileRef file(got.value());
-    if (!file->readable()) return fail(k::Errno::ebadf);
+    // The whole buffer must be user memory before anything moves (Linux's
+    // access_ok): EFAULT, or EINVAL if the lengths overflow.
+    if (auto total = fs::total_length(vectors.data(), vectors.count()); !total.ok()) return fail(total.error());
+    const bool reading = direction == Direction::kRead;
+    if (reading ? !file->readable() : !file->writable()) return fail(k::Errno::ebadf);
     if (explicit_offset >= 0 && !file->seekable()) return fail(k::Errno::espipe);
-    if (explicit_offset >= 0) {
-        uint64_t offset = static_cast<uint64_t>(explicit_offset);
-        return result_of(file->read(vectors.data(), vectors.count(), offset));
-    }
-    return result_of(file->read(vectors.data(), vectors.count(), file->position));
+    uint64_t explicit_position = static_cast<uint64_t>(explicit_offset);
+    uint64_t& offset = explicit_offset >= 0 ? explicit_position : file->position;
+    return result_of(reading ? file->read(vectors.data(), vectors.count(), offset)
+                             : file->write(vectors.data(), vectors.count(), offset));
 }
-
-int64_t do_write(int fd, const VectorBuffer& vectors, int64_t explicit_offset) {
-    auto got = files().get_file(fd);
-    if (got.ok()) {
-        if (auto total = fs::total_length(vectors.data(), vectors.count()); !total.ok()) {
-            got.value()->put();
-            return fail(total.error());
-        }
-    }
-    if (!got.ok()) return fail(got.error());
-    FileRef file(got.value());
-    if (!file->writable()) return fail(k::Errno::ebadf);
-    if (explicit_offset >= 0 && !file->seekable()) return fail(k::Errno::espipe);
-    if (explicit_offset >= 0) {
-        uint64_t offset = static_cast<uint64_t>(explicit_offset);
-        return result_of(file->write(vectors.data(), vectors.count(), offset));
-    }
-    return result_of(file->write(vectors.data(), vectors.count(), file->position));
+int64_t do_read(int fd, const VectorBuffer& vectors, int64_t offset) {
+    return transfer(Direction::kRead, fd, vectors, offset);
+}
+int64_t do_write(int fd, const VectorBuffer& vectors, int64_t offset) {
+    return transfer(Direction::kWrite, fd, vectors, offset);
 }
 
 int64_t open_at(int dirfd, uint64_t user_path, uint32_t flags) {
@@ -152,7 +135,6 @@ int64_t open_at(int dirfd, uint64_t user_path, uint32_t flags) {
         if (node.error() == k::Errno::enoent && (flags & fs::kOpenCreate)) return fail(k::Errno::erofs);
         return fail(node.error());
     }
-    if ((flags & fs::kOpenCreate) && (flags & fs::kOpenExclusive)) return fail(k::Errno::eexist);
     if (node.value()->is_symlink()) return fail(k::Errno::eloop);  // O_NOFOLLOW on a link
     auto file = fs::open_node(node.value(), flags);
     if (!file.ok()) return fail(file.error());

@@ -37,11 +37,12 @@ public:
             const uint64_t pointer = TRY(mm::get_user<uint64_t>(user_array + count_ * 8));
             if (pointer == 0) return {};
             if (count_ == kMaxStrings) return k::error(k::Errno::e2big);
-            char buffer[256];
             size_t length = 0;
-            // Measure first (bounded), then copy exactly.
+            // Most strings are short: try a small buffer, then bigger ones,
+            // up to MAX_ARG_STRLEN (128 KiB, Linux's limit for one string).
             char* copy = nullptr;
-            for (size_t capacity = sizeof buffer; capacity <= kMaxBytes; capacity *= 4) {
+            const size_t capacities[] = {256, 4096, kMaxBytes};
+            for (size_t capacity : capacities) {
                 copy = static_cast<char*>(mm::kmalloc(capacity));
                 if (copy == nullptr) return k::error(k::Errno::enomem);
                 auto copied = mm::copy_string_from_user(copy, pointer, capacity, k::Errno::e2big);
